@@ -1,0 +1,166 @@
+/*
+ * host.c: the service table handed to adapters. Each service checks its ctx, because a bad
+ * pointer from an adapter must fail loudly in the adapter's name, not corrupt the core.
+ */
+#include "host.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "error.h"
+#include "loader.h"
+#include "run.h"
+#include "util.h"
+
+void host_ctx_init(struct drover_ctx *ctx, const struct ldr_entry *e, struct drover_error *err)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->magic = DROVER_CTX_MAGIC;
+	ctx->struct_size = sizeof(*ctx);
+	ctx->host = &host_table;
+	ctx->adapter = e->desc;
+	ctx->state = e->state;
+	ctx->err = err;
+	ctx->core = (void *)(uintptr_t)e; /* read-only to the core; the adapter must not touch it */
+}
+
+static const struct ldr_entry *entry_of(struct drover_ctx *ctx)
+{
+	if (!ctx || ctx->magic != DROVER_CTX_MAGIC || !ctx->core)
+		abort(); /* an adapter passed garbage: continuing could corrupt a site */
+	return ctx->core;
+}
+
+static void h_log(struct drover_ctx *ctx, int32_t level, const char *fmt, ...)
+{
+	const struct ldr_entry *e = entry_of(ctx);
+	char prefix[LDR_NAME_MAX + 4];
+	va_list ap;
+
+	(void)str_fmt(prefix, sizeof(prefix), "%s: ", e->name);
+	va_start(ap, fmt);
+	log_vmsg(level, prefix, fmt, ap);
+	va_end(ap);
+}
+
+static int h_error(struct drover_ctx *ctx, int32_t code, const char *where, const char *fmt, ...)
+{
+	const struct ldr_entry *e = entry_of(ctx);
+	va_list ap;
+
+	if (code >= 0)
+		code = DROVER_E_FAIL; /* an error must be negative, whatever the adapter passed */
+	if (ctx->err && ctx->err->code != 0) {
+		char msg[768];
+		va_start(ap, fmt);
+		(void)str_vfmt(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		log_msg(DROVER_LOG_DEBUG, "%s: further error: %s", e->name, msg);
+		return code;
+	}
+	va_start(ap, fmt);
+	err_vset(ctx->err, code, where, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+static void *h_alloc(struct drover_ctx *ctx, size_t size)
+{
+	(void)entry_of(ctx);
+	return calloc(1, size ? size : 1);
+}
+
+static void h_free(struct drover_ctx *ctx, void *ptr)
+{
+	(void)entry_of(ctx);
+	free(ptr);
+}
+
+/* The declared option `key` of the calling adapter, or an error. */
+static const struct drover_option *declared(struct drover_ctx *ctx, const char *key, int32_t type,
+                                            int *rc)
+{
+	const struct ldr_entry *e = entry_of(ctx);
+
+	for (const struct drover_option *o = e->desc->options; o && o->key; o++) {
+		if (strcmp(o->key, key) != 0)
+			continue;
+		if (o->type != type) {
+			*rc = h_error(ctx, DROVER_E_INVAL, key,
+			              "option '%s' is read with the wrong type", key);
+			return NULL;
+		}
+		return o;
+	}
+	*rc = h_error(ctx, DROVER_E_INVAL, key,
+	              "option '%s' is not declared in the adapter's option table", key);
+	return NULL;
+}
+
+static int h_cfg_int(struct drover_ctx *ctx, const char *key, int64_t *out)
+{
+	int rc = 0;
+	const struct drover_option *o = declared(ctx, key, DROVER_OPT_INT, &rc);
+
+	return o ? cfg_adapter_int(entry_of(ctx)->cfg, entry_of(ctx)->name, o, out) : rc;
+}
+
+static int h_cfg_bool(struct drover_ctx *ctx, const char *key, int32_t *out)
+{
+	int rc = 0;
+	const struct drover_option *o = declared(ctx, key, DROVER_OPT_BOOL, &rc);
+
+	return o ? cfg_adapter_bool(entry_of(ctx)->cfg, entry_of(ctx)->name, o, out) : rc;
+}
+
+static int h_cfg_str(struct drover_ctx *ctx, const char *key, char *buf, size_t len)
+{
+	int rc = 0;
+	const struct drover_option *o = declared(ctx, key, DROVER_OPT_STRING, &rc);
+
+	return o ? cfg_adapter_str(entry_of(ctx)->cfg, entry_of(ctx)->name, o, buf, len) : rc;
+}
+
+static int h_run(struct drover_ctx *ctx, const struct drover_cmd *cmd,
+                 struct drover_cmd_result *res)
+{
+	(void)entry_of(ctx);
+	if (!cmd || !res || cmd->struct_size < sizeof(*cmd) || res->struct_size < sizeof(*res))
+		return h_error(ctx, DROVER_E_INVAL, NULL,
+		               "run: command or result struct is missing or "
+		               "too small");
+	return run_cmd(cmd, res, ctx->err);
+}
+
+/* Site databases come with the database drivers; until then the service says so honestly. */
+static int h_sql_exec(struct drover_ctx *ctx, struct drover_db *db, const char *sql,
+                      const char *const *params, uint32_t nparams)
+{
+	return h_error(ctx, DROVER_E_NOTSUP, NULL,
+	               "SQL on site databases is not supported by this "
+	               "drover build yet");
+}
+
+static int h_sql_query(struct drover_ctx *ctx, struct drover_db *db, const char *sql,
+                       const char *const *params, uint32_t nparams, drover_row_cb cb, void *arg)
+{
+	return h_sql_exec(ctx, db, sql, params, nparams);
+}
+
+const struct drover_host host_table = {
+    .struct_size = sizeof(struct drover_host),
+    .abi_major = DROVER_ABI_MAJOR,
+    .abi_minor = DROVER_ABI_MINOR,
+    .log = h_log,
+    .error = h_error,
+    .alloc = h_alloc,
+    .free = h_free,
+    .cfg_int = h_cfg_int,
+    .cfg_bool = h_cfg_bool,
+    .cfg_str = h_cfg_str,
+    .run = h_run,
+    .sql_exec = h_sql_exec,
+    .sql_query = h_sql_query,
+};
