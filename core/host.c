@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "db.h"
 #include "error.h"
 #include "loader.h"
 #include "run.h"
@@ -134,19 +135,23 @@ static int h_run(struct drover_ctx *ctx, const struct drover_cmd *cmd,
 	return run_cmd(cmd, res, ctx->err);
 }
 
-/* Site databases come with the database drivers; until then the service says so honestly. */
 static int h_sql_exec(struct drover_ctx *ctx, struct drover_db *db, const char *sql,
                       const char *const *params, uint32_t nparams)
 {
-	return h_error(ctx, DROVER_E_NOTSUP, NULL,
-	               "SQL on site databases is not supported by this "
-	               "drover build yet");
+	(void)entry_of(ctx);
+	if (!db || !sql || (nparams && !params))
+		return h_error(ctx, DROVER_E_INVAL, NULL, "sql_exec: no database or no SQL");
+	return db_exec(db, sql, params, nparams, ctx->err);
 }
 
 static int h_sql_query(struct drover_ctx *ctx, struct drover_db *db, const char *sql,
                        const char *const *params, uint32_t nparams, drover_row_cb cb, void *arg)
 {
-	return h_sql_exec(ctx, db, sql, params, nparams);
+	(void)entry_of(ctx);
+	if (!db || !sql || !cb || (nparams && !params))
+		return h_error(ctx, DROVER_E_INVAL, NULL,
+		               "sql_query: no database, SQL or callback");
+	return db_query(db, sql, params, nparams, cb, arg, ctx->err);
 }
 
 const struct drover_host host_table = {

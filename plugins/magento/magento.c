@@ -40,7 +40,7 @@
 
 #include <drover/drover.h>
 
-#include "../common/textfile.h"
+#include "textfile.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "0.1.0"

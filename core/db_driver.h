@@ -1,0 +1,22 @@
+/* db_driver.h: what a site database driver provides to db.c. Internal to the core. */
+#ifndef DROVER_DB_DRIVER_H
+#define DROVER_DB_DRIVER_H
+
+#include "db.h"
+
+struct db_driver {
+	const char *name;
+	int (*open)(const struct db_params *p, unsigned flags, void **conn,
+	            struct drover_error *err);
+	void (*close)(void *conn);
+	int (*exec)(void *conn, const char *sql, const char *const *params, uint32_t n,
+	            struct drover_error *err);
+	int (*query)(void *conn, const char *sql, const char *const *params, uint32_t n,
+	             drover_row_cb cb, void *arg, struct drover_error *err);
+	int (*table_exists)(void *conn, const char *table, struct drover_error *err);
+};
+
+extern const struct db_driver db_sqlite_driver;
+extern const struct db_driver db_mysql_driver;
+
+#endif
