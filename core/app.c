@@ -91,7 +91,10 @@ int app_fail(struct app *a)
 	err_print(&a->err);
 	switch (code) {
 	case DROVER_E_CONFIG:
-	case DROVER_E_INVAL: return EXIT_USAGE;
+	case DROVER_E_INVAL:
+	case DROVER_E_EXISTS:   /* a name given twice */
+	case DROVER_E_NOTFOUND: /* a name, path or file given that is not there */
+		return EXIT_USAGE;
 	case DROVER_E_REFUSED: return EXIT_REFUSED;
 	default: return EXIT_FAILED;
 	}
@@ -111,6 +114,8 @@ int app_usage(const char *cmd, const char *fmt, ...)
 
 void app_free(struct app *a)
 {
+	if (a->reg)
+		reg_close(a->reg);
 	if (a->have_ldr)
 		ldr_unload(&a->ldr);
 	if (a->have_cfg)

@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "loader.h"
+#include "registry.h"
 
 /* Exit codes (DESIGN.md, "The command line"). */
 #define EXIT_DONE    0
@@ -22,6 +23,7 @@ struct app {
 	int have_cfg;
 	struct ldr ldr;
 	int have_ldr;
+	struct reg *reg; /* opened on demand by inv_registry() */
 	struct drover_error err;
 };
 

@@ -34,11 +34,55 @@ static const struct ldr_entry *entry_of(struct drover_ctx *ctx)
 	return ctx->core;
 }
 
-static void h_log(struct drover_ctx *ctx, int32_t level, const char *fmt, ...)
+static struct host_capture *capture;
+
+void host_capture_start(struct host_capture *c)
+{
+	memset(c, 0, sizeof(*c));
+	capture = c;
+}
+
+void host_capture_stop(void)
+{
+	capture = NULL;
+}
+
+/* Keep a warning for the command to report; 0, or -1 if it could not (then it is printed). */
+__attribute__((format(printf, 1, 0))) static int capture_line(const char *fmt, va_list ap)
+{
+	char line[1024], *copy;
+
+	if (capture->n == capture->cap) {
+		size_t cap = capture->cap ? capture->cap * 2 : 16;
+		char **v = realloc(capture->lines, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		capture->lines = v;
+		capture->cap = cap;
+	}
+	(void)str_vfmt(line, sizeof(line), fmt, ap);
+	copy = str_dup(line);
+	if (!copy)
+		return -1;
+	capture->lines[capture->n++] = copy;
+	return 0;
+}
+
+__attribute__((format(printf, 3, 4))) static void h_log(struct drover_ctx *ctx, int32_t level,
+                                                        const char *fmt, ...)
 {
 	const struct ldr_entry *e = entry_of(ctx);
 	char prefix[LDR_NAME_MAX + 4];
 	va_list ap;
+
+	if (capture && level <= DROVER_LOG_WARNING) {
+		int kept;
+		va_start(ap, fmt);
+		kept = capture_line(fmt, ap);
+		va_end(ap);
+		if (kept == 0)
+			return;
+	}
 
 	(void)str_fmt(prefix, sizeof(prefix), "%s: ", e->name);
 	va_start(ap, fmt);
@@ -46,7 +90,8 @@ static void h_log(struct drover_ctx *ctx, int32_t level, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int h_error(struct drover_ctx *ctx, int32_t code, const char *where, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static int h_error(struct drover_ctx *ctx, int32_t code,
+                                                         const char *where, const char *fmt, ...)
 {
 	const struct ldr_entry *e = entry_of(ctx);
 	va_list ap;

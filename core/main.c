@@ -2,11 +2,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "app.h"
 #include "cmd/cmd.h"
 
-const struct cmd *const cmd_all[] = {&cmd_help, &cmd_version, &cmd_plugins, &cmd_config, NULL};
+const struct cmd *const cmd_all[] = {&cmd_platform, &cmd_site,    &cmd_compare, &cmd_plugins,
+                                     &cmd_config,   &cmd_version, &cmd_help,    NULL};
 
 const struct cmd *cmd_find(const char *name)
 {
@@ -21,6 +23,42 @@ int cmd_no_args(const struct cmd *c, int argc, char **argv)
 	if (argc > 1)
 		return app_usage(c->name, "unexpected argument '%s'", argv[1]);
 	return 0;
+}
+
+int cmd_opt_value(const char *cmd, int argc, char **argv, int *i, const char *name,
+                  const char **val)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(argv[*i], name, n) != 0)
+		return 0;
+	if (argv[*i][n] == '=') {
+		*val = argv[*i] + n + 1;
+	} else if (argv[*i][n] == '\0') {
+		if (*i + 1 >= argc)
+			return app_usage(cmd, "%s needs a value", name), -1;
+		*val = argv[++*i];
+	} else {
+		return 0;
+	}
+	if (!**val)
+		return app_usage(cmd, "%s needs a value", name), -1;
+	return 1;
+}
+
+int cmd_opt_flag(char **argv, int i, const char *name)
+{
+	return strcmp(argv[i], name) == 0;
+}
+
+const char *cmd_time(int64_t t, char *buf, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t <= 0 || !localtime_r(&tt, &tm) || strftime(buf, size, "%Y-%m-%d %H:%M", &tm) == 0)
+		(void)snprintf(buf, size, "%s", "never");
+	return buf;
 }
 
 /* Take a global option at argv[*i]; 1 if it was one, 0 if not, -1 on a usage error. */

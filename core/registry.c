@@ -16,6 +16,7 @@
 #include "registry.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -79,6 +80,8 @@ static const char mig1_inventory[] =
 	" adapter TEXT NOT NULL REFERENCES adapters (name),"
 	" cms TEXT NOT NULL CHECK (cms <> ''),"
 	" generation INTEGER NOT NULL CHECK (generation >= 0),"
+	" line INTEGER NOT NULL DEFAULT 0 CHECK (line >= 0),"
+	" distribution TEXT NOT NULL DEFAULT '',"
 	" core_version TEXT NOT NULL DEFAULT '',"
 	" tree_stamp TEXT NOT NULL DEFAULT '',"
 	" scanned_at INTEGER,"
@@ -96,6 +99,7 @@ static const char mig1_inventory[] =
 	" path TEXT NOT NULL,"
 	" site_dir TEXT NOT NULL DEFAULT '',"
 	" flags INTEGER NOT NULL DEFAULT 0 CHECK (flags >= 0),"
+	" updates TEXT NOT NULL DEFAULT '',"   /* named updates the code ships, one per line */
 	" UNIQUE (platform_id, site_dir, name)" /* also the index of the foreign key */
 	");"
 	/* A site cannot leave a platform behind it (RESTRICT): moving it is a migrate. Two sites
@@ -121,6 +125,7 @@ static const char mig1_inventory[] =
 	" type TEXT NOT NULL DEFAULT '',"
 	" status INTEGER NOT NULL CHECK (status IN (-1, 0, 1)),"
 	" schema TEXT NOT NULL DEFAULT '',"
+	" updates TEXT NOT NULL DEFAULT '',"   /* named updates applied, one per line */
 	" PRIMARY KEY (site_id, name)"
 	");";
 
@@ -936,4 +941,382 @@ int reg_adapter_foreach(struct reg *r, reg_adapter_cb cb, void *arg, struct drov
 		ret = db_error(err, r->db, rc, r->path, "listing adapters");
 	sqlite3_finalize(st);
 	return ret == DROVER_E_STOP ? 0 : ret;
+}
+
+/* ---- inventory ------------------------------------------------------------------------------- */
+
+/* Prepare `sql` and bind arguments described by `types`: 's' const char * (NULL binds NULL),
+ * 'i' int64_t. */
+static int vprep(struct reg *r, const char *what, const char *sql, sqlite3_stmt **st,
+                 struct drover_error *err, const char *types, va_list ap)
+{
+	int rc = sqlite3_prepare_v2(r->db, sql, -1, st, NULL);
+
+	if (rc != SQLITE_OK)
+		return db_error(err, r->db, rc, r->path, what);
+	for (int i = 0; types && types[i]; i++) {
+		if (types[i] == 's') {
+			const char *v = va_arg(ap, const char *);
+			rc = v ? bind_text(*st, i + 1, v) : sqlite3_bind_null(*st, i + 1);
+		} else {
+			rc = sqlite3_bind_int64(*st, i + 1, (sqlite3_int64)va_arg(ap, int64_t));
+		}
+		if (rc != SQLITE_OK) {
+			db_error(err, r->db, rc, r->path, what);
+			sqlite3_finalize(*st);
+			return DROVER_E_DB;
+		}
+	}
+	return 0;
+}
+
+/* Run a statement that returns no rows. */
+static int run_sql(struct reg *r, const char *what, struct drover_error *err, const char *sql,
+                   const char *types, ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+	int rc;
+
+	va_start(ap, types);
+	rc = vprep(r, what, sql, &st, err, types, ap);
+	va_end(ap);
+	if (rc)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		db_error(err, r->db, rc, r->path, what);
+		sqlite3_finalize(st);
+		return DROVER_E_DB;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+typedef int (*row_fn)(void *arg, sqlite3_stmt *st);
+
+/* Hand each row to fn; DROVER_E_STOP from fn ends the walk with 0. */
+static int each_row(struct reg *r, const char *what, struct drover_error *err, row_fn fn, void *arg,
+                    const char *sql, const char *types, ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+	int rc, ret = 0;
+
+	va_start(ap, types);
+	rc = vprep(r, what, sql, &st, err, types, ap);
+	va_end(ap);
+	if (rc)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if ((ret = fn(arg, st)) != 0)
+			break;
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = db_error(err, r->db, rc, r->path, what);
+	sqlite3_finalize(st);
+	return ret == DROVER_E_STOP ? 0 : ret;
+}
+
+static void col_copy(sqlite3_stmt *st, int i, char *buf, size_t size)
+{
+	(void)str_copy(buf, size, col_text(st, i)); /* registry rows were validated on the way in */
+}
+
+#define PLATFORM_COLS                                                                           \
+	"p.id, p.name, p.path, p.adapter, p.cms, p.distribution, p.generation, p.core_version," \
+	" p.tree_stamp, COALESCE(p.scanned_at, 0), p.created_at,"                               \
+	" (SELECT COUNT(*) FROM sites s WHERE s.platform_id = p.id), p.line"
+
+static void platform_row(sqlite3_stmt *st, struct reg_platform *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->id = sqlite3_column_int64(st, 0);
+	col_copy(st, 1, p->name, sizeof(p->name));
+	col_copy(st, 2, p->path, sizeof(p->path));
+	col_copy(st, 3, p->adapter, sizeof(p->adapter));
+	col_copy(st, 4, p->cms, sizeof(p->cms));
+	col_copy(st, 5, p->distribution, sizeof(p->distribution));
+	p->generation = sqlite3_column_int(st, 6);
+	col_copy(st, 7, p->core_version, sizeof(p->core_version));
+	col_copy(st, 8, p->tree_stamp, sizeof(p->tree_stamp));
+	p->scanned_at = sqlite3_column_int64(st, 9);
+	p->created_at = sqlite3_column_int64(st, 10);
+	p->n_sites = sqlite3_column_int64(st, 11);
+	p->line = sqlite3_column_int(st, 12);
+}
+
+static int platform_one(void *arg, sqlite3_stmt *st)
+{
+	platform_row(st, arg);
+	return 1; /* found: stop */
+}
+
+int reg_platform_add(struct reg *r, struct reg_platform *p, struct drover_error *err)
+{
+	int rc =
+	    run_sql(r, "adding a platform", err,
+	            "INSERT INTO platforms (name, path, adapter, cms, distribution, generation,"
+	            " line, core_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+	            "sssssiis", p->name, p->path, p->adapter, p->cms, p->distribution,
+	            (int64_t)p->generation, (int64_t)p->line, p->core_version);
+
+	if (rc == 0)
+		p->id = sqlite3_last_insert_rowid(r->db);
+	return rc;
+}
+
+int reg_platform_get(struct reg *r, const char *name, struct reg_platform *out,
+                     struct drover_error *err)
+{
+	int rc = each_row(r, "reading a platform", err, platform_one, out,
+	                  "SELECT " PLATFORM_COLS " FROM platforms p WHERE p.name = ?", "s", name);
+
+	if (rc == 1)
+		return 0;
+	return rc ? rc : DROVER_E_NOTFOUND;
+}
+
+int reg_platform_get_id(struct reg *r, int64_t id, struct reg_platform *out,
+                        struct drover_error *err)
+{
+	int rc = each_row(r, "reading a platform", err, platform_one, out,
+	                  "SELECT " PLATFORM_COLS " FROM platforms p WHERE p.id = ?", "i", id);
+
+	if (rc == 1)
+		return 0;
+	return rc ? rc : DROVER_E_NOTFOUND;
+}
+
+struct cb_ctx {
+	void *cb;
+	void *arg;
+};
+
+static int platform_each(void *arg, sqlite3_stmt *st)
+{
+	struct cb_ctx *c = arg;
+	struct reg_platform p;
+
+	platform_row(st, &p);
+	return ((reg_platform_cb)c->cb)(c->arg, &p);
+}
+
+int reg_platform_foreach(struct reg *r, reg_platform_cb cb, void *arg, struct drover_error *err)
+{
+	struct cb_ctx c = {(void *)cb, arg};
+
+	return each_row(r, "listing platforms", err, platform_each, &c,
+	                "SELECT " PLATFORM_COLS " FROM platforms p ORDER BY p.name", NULL);
+}
+
+int reg_platform_set_scan(struct reg *r, const struct reg_platform *p, struct drover_error *err)
+{
+	int rc =
+	    run_sql(r, "recording a scan", err,
+	            "UPDATE platforms SET cms = ?, distribution = ?, generation = ?, line = ?,"
+	            " core_version = ?, tree_stamp = ?, scanned_at = ? WHERE id = ?",
+	            "ssiissii", p->cms, p->distribution, (int64_t)p->generation, (int64_t)p->line,
+	            p->core_version, p->tree_stamp, (int64_t)time(NULL), p->id);
+
+	return rc ? rc
+	          : run_sql(r, "recording a scan", err,
+	                    "DELETE FROM packages WHERE platform_id = ?", "i", p->id);
+}
+
+int reg_package_add(struct reg *r, int64_t platform_id, const struct reg_package *k,
+                    struct drover_error *err)
+{
+	/* A later duplicate (same site dir and name) replaces the earlier one: the adapter streams
+	 * packages in the CMS's own override order. */
+	return run_sql(
+	    r, "recording a package", err,
+	    "INSERT OR REPLACE INTO packages (platform_id, name, type, version, schema, path,"
+	    " site_dir, flags, updates) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    "issssssis", platform_id, k->name, k->type, k->version, k->schema, k->path, k->site_dir,
+	    (int64_t)k->flags, k->updates ? k->updates : "");
+}
+
+int reg_platform_remove(struct reg *r, const char *name, struct drover_error *err)
+{
+	struct reg_platform p;
+	int rc = reg_platform_get(r, name, &p, err);
+
+	if (rc)
+		return rc;
+	if (p.n_sites > 0)
+		return err_set(err, DROVER_E_REFUSED, name,
+		               "platform %s still hosts %lld site%s: migrate or delete them first",
+		               name, (long long)p.n_sites, p.n_sites == 1 ? "" : "s");
+	return run_sql(r, "removing a platform", err, "DELETE FROM platforms WHERE id = ?", "i",
+	               p.id);
+}
+
+static int package_each(void *arg, sqlite3_stmt *st)
+{
+	struct cb_ctx *c = arg;
+	struct reg_package k;
+
+	memset(&k, 0, sizeof(k));
+	col_copy(st, 0, k.name, sizeof(k.name));
+	col_copy(st, 1, k.type, sizeof(k.type));
+	col_copy(st, 2, k.version, sizeof(k.version));
+	col_copy(st, 3, k.schema, sizeof(k.schema));
+	col_copy(st, 4, k.path, sizeof(k.path));
+	col_copy(st, 5, k.site_dir, sizeof(k.site_dir));
+	k.flags = (uint32_t)sqlite3_column_int64(st, 6);
+	k.updates = col_text(st, 7);
+	return ((reg_package_cb)c->cb)(c->arg, &k);
+}
+
+int reg_package_foreach(struct reg *r, int64_t platform_id, reg_package_cb cb, void *arg,
+                        struct drover_error *err)
+{
+	struct cb_ctx c = {(void *)cb, arg};
+
+	return each_row(r, "listing packages", err, package_each, &c,
+	                "SELECT name, type, version, schema, path, site_dir, flags, updates"
+	                " FROM packages WHERE platform_id = ? ORDER BY site_dir, type, name",
+	                "i", platform_id);
+}
+
+static int id_one(void *arg, sqlite3_stmt *st)
+{
+	*(int64_t *)arg = sqlite3_column_int64(st, 0);
+	return 1;
+}
+
+int reg_db_server_ensure(struct reg *r, const char *name, const char *driver, const char *location,
+                         int64_t *id, struct drover_error *err)
+{
+	int rc = run_sql(r, "recording a db server", err,
+	                 "INSERT INTO db_servers (name, driver, location) VALUES (?, ?, ?)"
+	                 " ON CONFLICT (name) DO UPDATE SET driver = excluded.driver,"
+	                 " location = excluded.location",
+	                 "sss", name, driver, location);
+
+	if (rc == 0)
+		rc = each_row(r, "reading a db server", err, id_one, id,
+		              "SELECT id FROM db_servers WHERE name = ?", "s", name);
+	return rc == 1 ? 0 : rc ? rc : DROVER_E_NOTFOUND;
+}
+
+#define SITE_COLS                                                                          \
+	"s.id, s.domain, s.platform_id, p.name, d.name, s.db_name, s.db_user, s.site_dir," \
+	" s.status, s.created_at, COALESCE(s.verified_at, 0)"
+#define SITE_FROM                                                \
+	" FROM sites s JOIN platforms p ON p.id = s.platform_id" \
+	" JOIN db_servers d ON d.id = s.db_server_id"
+
+static void site_row(sqlite3_stmt *st, struct reg_site *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->id = sqlite3_column_int64(st, 0);
+	col_copy(st, 1, s->domain, sizeof(s->domain));
+	s->platform_id = sqlite3_column_int64(st, 2);
+	col_copy(st, 3, s->platform, sizeof(s->platform));
+	col_copy(st, 4, s->db_server, sizeof(s->db_server));
+	col_copy(st, 5, s->db_name, sizeof(s->db_name));
+	col_copy(st, 6, s->db_user, sizeof(s->db_user));
+	col_copy(st, 7, s->site_dir, sizeof(s->site_dir));
+	col_copy(st, 8, s->status, sizeof(s->status));
+	s->created_at = sqlite3_column_int64(st, 9);
+	s->verified_at = sqlite3_column_int64(st, 10);
+}
+
+static int site_one(void *arg, sqlite3_stmt *st)
+{
+	site_row(st, arg);
+	return 1;
+}
+
+int reg_site_add(struct reg *r, struct reg_site *s, struct drover_error *err)
+{
+	int rc = run_sql(r, "adding a site", err,
+	                 "INSERT INTO sites (domain, platform_id, db_server_id, db_name, db_user,"
+	                 " site_dir, status) VALUES (?, ?,"
+	                 " (SELECT id FROM db_servers WHERE name = ?), ?, ?, ?, ?)",
+	                 "sisssss", s->domain, s->platform_id, s->db_server, s->db_name, s->db_user,
+	                 s->site_dir, s->status[0] ? s->status : "active");
+
+	if (rc == 0)
+		s->id = sqlite3_last_insert_rowid(r->db);
+	return rc;
+}
+
+int reg_site_get(struct reg *r, const char *domain, struct reg_site *out, struct drover_error *err)
+{
+	int rc = each_row(r, "reading a site", err, site_one, out,
+	                  "SELECT " SITE_COLS SITE_FROM " WHERE s.domain = ?", "s", domain);
+
+	if (rc == 1)
+		return 0;
+	return rc ? rc : DROVER_E_NOTFOUND;
+}
+
+static int site_each(void *arg, sqlite3_stmt *st)
+{
+	struct cb_ctx *c = arg;
+	struct reg_site s;
+
+	site_row(st, &s);
+	return ((reg_site_cb)c->cb)(c->arg, &s);
+}
+
+int reg_site_foreach(struct reg *r, int64_t platform_id, reg_site_cb cb, void *arg,
+                     struct drover_error *err)
+{
+	struct cb_ctx c = {(void *)cb, arg};
+
+	return each_row(r, "listing sites", err, site_each, &c,
+	                "SELECT " SITE_COLS SITE_FROM " WHERE ? = 0 OR s.platform_id = ?"
+	                " ORDER BY s.domain",
+	                "ii", platform_id, platform_id);
+}
+
+int reg_site_schema_clear(struct reg *r, int64_t site_id, struct drover_error *err)
+{
+	return run_sql(r, "recording a site's schema", err,
+	               "DELETE FROM site_packages WHERE site_id = ?", "i", site_id);
+}
+
+int reg_site_package_add(struct reg *r, int64_t site_id, const struct reg_site_package *k,
+                         struct drover_error *err)
+{
+	return run_sql(r, "recording a site's schema", err,
+	               "INSERT OR REPLACE INTO site_packages (site_id, name, type, status, schema,"
+	               " updates) VALUES (?, ?, ?, ?, ?, ?)",
+	               "ississ", site_id, k->name, k->type, (int64_t)k->status, k->schema,
+	               k->updates ? k->updates : "");
+}
+
+int reg_site_set_verified(struct reg *r, int64_t site_id, struct drover_error *err)
+{
+	return run_sql(r, "recording a site's schema", err,
+	               "UPDATE sites SET verified_at = ? WHERE id = ?", "ii", (int64_t)time(NULL),
+	               site_id);
+}
+
+static int site_package_each(void *arg, sqlite3_stmt *st)
+{
+	struct cb_ctx *c = arg;
+	struct reg_site_package k;
+
+	memset(&k, 0, sizeof(k));
+	col_copy(st, 0, k.name, sizeof(k.name));
+	col_copy(st, 1, k.type, sizeof(k.type));
+	k.status = sqlite3_column_int(st, 2);
+	col_copy(st, 3, k.schema, sizeof(k.schema));
+	k.updates = col_text(st, 4);
+	return ((reg_site_package_cb)c->cb)(c->arg, &k);
+}
+
+int reg_site_package_foreach(struct reg *r, int64_t site_id, reg_site_package_cb cb, void *arg,
+                             struct drover_error *err)
+{
+	struct cb_ctx c = {(void *)cb, arg};
+
+	return each_row(r, "listing a site's schema", err, site_package_each, &c,
+	                "SELECT name, type, status, schema, updates FROM site_packages"
+	                " WHERE site_id = ? ORDER BY name",
+	                "i", site_id);
 }

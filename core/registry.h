@@ -14,6 +14,7 @@
 #ifndef DROVER_REGISTRY_H
 #define DROVER_REGISTRY_H
 
+#include <limits.h>
 #include <stdint.h>
 
 #include <drover/status.h>
@@ -93,5 +94,97 @@ int reg_adapter_upsert(struct reg *r, const char *name, const char *version, con
                        const char *path, uint64_t caps, struct drover_error *err);
 int reg_adapter_delete(struct reg *r, const char *name, struct drover_error *err);
 int reg_adapter_foreach(struct reg *r, reg_adapter_cb cb, void *arg, struct drover_error *err);
+
+/* ---- inventory ------------------------------------------------------------------------------- */
+
+#define REG_NAME_MAX 128
+
+struct reg_platform {
+	int64_t id;
+	char name[REG_NAME_MAX];
+	char path[PATH_MAX];
+	char adapter[64];
+	char cms[32];
+	char distribution[32];
+	int generation;
+	int line; /* migrations stay within one line (drover_probe.line) */
+	char core_version[64];
+	char tree_stamp[64]; /* what the tree looked like at the last scan; "" = never scanned */
+	int64_t scanned_at;
+	int64_t created_at;
+	int64_t n_sites; /* filled by get/foreach */
+};
+
+struct reg_package {
+	char name[REG_NAME_MAX];
+	char type[32];
+	char version[64];
+	char schema[64];
+	char path[PATH_MAX];
+	char site_dir[256];  /* "" for the platform's own packages */
+	uint32_t flags;      /* DROVER_PKG_* */
+	const char *updates; /* newline-separated names; borrowed in callbacks, may be "" */
+};
+
+struct reg_site {
+	int64_t id;
+	char domain[256];
+	int64_t platform_id;
+	char platform[REG_NAME_MAX]; /* filled by get/foreach */
+	char db_server[64];
+	char db_name[PATH_MAX];
+	char db_user[128];
+	char site_dir[256];
+	char status[32];
+	int64_t created_at;
+	int64_t verified_at; /* 0 = never */
+};
+
+struct reg_site_package {
+	char name[REG_NAME_MAX];
+	char type[32];
+	int status; /* DROVER_SCHEMA_* */
+	char schema[64];
+	const char *updates; /* newline-separated; borrowed in callbacks */
+};
+
+typedef int (*reg_platform_cb)(void *arg, const struct reg_platform *p);
+typedef int (*reg_package_cb)(void *arg, const struct reg_package *p);
+typedef int (*reg_site_cb)(void *arg, const struct reg_site *s);
+typedef int (*reg_site_package_cb)(void *arg, const struct reg_site_package *p);
+
+/* Callbacks return 0 to go on, DROVER_E_STOP to stop (the call then returns 0), anything else
+ * to stop and have it returned. Names are matched exactly; domains without case. */
+int reg_platform_add(struct reg *r, struct reg_platform *p, struct drover_error *err);
+int reg_platform_get(struct reg *r, const char *name, struct reg_platform *out,
+                     struct drover_error *err); /* DROVER_E_NOTFOUND */
+int reg_platform_get_id(struct reg *r, int64_t id, struct reg_platform *out,
+                        struct drover_error *err);
+int reg_platform_foreach(struct reg *r, reg_platform_cb cb, void *arg, struct drover_error *err);
+/* Record a scan: probe results and stamp, and forget every package; the caller then adds the
+ * packages found, all inside one reg_begin .. reg_commit. */
+int reg_platform_set_scan(struct reg *r, const struct reg_platform *p, struct drover_error *err);
+int reg_package_add(struct reg *r, int64_t platform_id, const struct reg_package *pkg,
+                    struct drover_error *err);
+int reg_platform_remove(struct reg *r, const char *name, struct drover_error *err);
+int reg_package_foreach(struct reg *r, int64_t platform_id, reg_package_cb cb, void *arg,
+                        struct drover_error *err);
+
+int reg_db_server_ensure(struct reg *r, const char *name, const char *driver, const char *location,
+                         int64_t *id, struct drover_error *err);
+
+int reg_site_add(struct reg *r, struct reg_site *s, struct drover_error *err);
+int reg_site_get(struct reg *r, const char *domain, struct reg_site *out,
+                 struct drover_error *err); /* DROVER_E_NOTFOUND */
+int reg_site_foreach(struct reg *r, int64_t platform_id /* 0 = all */, reg_site_cb cb, void *arg,
+                     struct drover_error *err);
+/* Replace the site's installed schema: clear, add each row, mark verified; the caller wraps
+ * them in reg_begin .. reg_commit. */
+int reg_site_schema_clear(struct reg *r, int64_t site_id, struct drover_error *err);
+int reg_site_package_add(struct reg *r, int64_t site_id, const struct reg_site_package *p,
+                         struct drover_error *err);
+int reg_site_set_verified(struct reg *r, int64_t site_id, struct drover_error *err);
+int reg_site_package_foreach(struct reg *r, int64_t site_id, reg_site_package_cb cb, void *arg,
+                             struct drover_error *err);
 
 #endif

@@ -119,6 +119,11 @@ struct drover_probe {
 	char cms[32];          /* family: "drupal", "magento" */
 	char distribution[32]; /* flavour within the family: "drupal", "openmage", "magento" */
 	char core_version[64]; /* "7.103", "10.3.1", "20.0.16" */
+	/* Sites move by migrate only between platforms of one line; another line needs a content
+	 * migration. Drupal 7 is line 7, Drupal 8 and later line 8 (their upgrades are code
+	 * updates), Magento 1 line 1, Magento 2 line 2. 0 means: the same as generation. */
+	uint32_t line;
+	uint32_t reserved;
 };
 
 /* Package flags. */

@@ -1,0 +1,192 @@
+/* compare.c: drover compare DOMAIN|--all [--to PLATFORM]. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "compare.h"
+#include "error.h"
+#include "json.h"
+#include "util.h"
+
+static void json_result(struct json *j, const struct cmp_result *r)
+{
+	json_obj_begin(j);
+	json_kstr(j, "site", r->site.domain);
+	json_kstr(j, "platform", r->from.name);
+	json_kstr(j, "core_version", r->from.core_version);
+	json_kbool(j, "schema_fresh", r->schema_fresh);
+	json_key(j, "candidates");
+	json_arr_begin(j);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct cmp_target *t = &r->t[i];
+		json_obj_begin(j);
+		json_kstr(j, "platform", t->p.name);
+		json_kstr(j, "core_version", t->p.core_version);
+		json_kbool(j, "eligible", t->eligible);
+		json_key(j, "blocked_by");
+		json_arr_begin(j);
+		for (size_t k = 0; k < t->n_reasons; k++)
+			json_str(j, t->reasons[k]);
+		json_arr_end(j);
+		json_key(j, "counts");
+		json_obj_begin(j);
+		for (int v = CMP_UNCHANGED; v <= CMP_ERROR; v++)
+			json_kint(j, cmp_verdict_name(v), (int64_t)t->counts[v]);
+		json_obj_end(j);
+		json_key(j, "packages");
+		json_arr_begin(j);
+		for (size_t k = 0; k < t->n; k++) {
+			const struct cmp_pkg *p = &t->pk[k];
+			json_obj_begin(j);
+			json_kstr(j, "name", p->name);
+			json_kstr(j, "verdict", cmp_verdict_name(p->verdict));
+			json_kstr(j, "from_version", p->from_version);
+			json_kstr(j, "to_version", p->to_version);
+			json_kstr(j, "site_schema", p->site_schema);
+			json_kstr(j, "to_schema", p->to_schema);
+			json_kstr(j, "message", p->message);
+			json_obj_end(j);
+		}
+		json_arr_end(j);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
+static void text_result(const struct cmp_result *r, int details)
+{
+	printf("%s on %s (%s %s)%s\n", r->site.domain, r->from.name, r->from.distribution,
+	       r->from.core_version, r->schema_fresh ? "" : ", schema as last verified");
+	if (r->n == 0)
+		printf("  no other platform of this CMS\n");
+	for (size_t i = 0; i < r->n; i++) {
+		const struct cmp_target *t = &r->t[i];
+		printf("  %-24s %-9s %zu upgrade%s, %zu warning%s, %zu error%s\n", t->p.name,
+		       t->eligible ? "eligible" : "BLOCKED", t->counts[CMP_UPGRADE],
+		       t->counts[CMP_UPGRADE] == 1 ? "" : "s", t->counts[CMP_WARNING],
+		       t->counts[CMP_WARNING] == 1 ? "" : "s", t->counts[CMP_ERROR],
+		       t->counts[CMP_ERROR] == 1 ? "" : "s");
+		for (size_t k = 0; k < t->n_reasons; k++)
+			printf("      blocked: %s\n", t->reasons[k]);
+		for (size_t k = 0; details && k < t->n; k++) {
+			const struct cmp_pkg *p = &t->pk[k];
+			if (p->verdict == CMP_UNCHANGED)
+				continue;
+			printf("      %-8s %-28s %s\n", cmp_verdict_name(p->verdict), p->name,
+			       p->message);
+		}
+	}
+}
+
+struct sites {
+	struct reg_site *v;
+	size_t n;
+};
+
+static int collect(void *arg, const struct reg_site *s)
+{
+	struct sites *l = arg;
+	struct reg_site *v = realloc(l->v, (l->n + 1) * sizeof(*v));
+
+	if (!v)
+		return DROVER_E_NOMEM;
+	l->v = v;
+	l->v[l->n++] = *s;
+	return 0;
+}
+
+static int run(struct app *a, int argc, char **argv)
+{
+	const char *domain = NULL, *to = NULL;
+	struct cmp_cache *cache = NULL;
+	struct sites l = {0};
+	struct reg *reg;
+	struct json j;
+	int all = 0, rc, status = EXIT_DONE, blocked = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if ((rc = cmd_opt_value("compare", argc, argv, &i, "--to", &to)) != 0) {
+			if (rc < 0)
+				return EXIT_USAGE;
+		} else if (cmd_opt_flag(argv, i, "--all")) {
+			all = 1;
+		} else if (argv[i][0] == '-') {
+			return app_usage("compare", "unknown option '%s'", argv[i]);
+		} else if (!domain) {
+			domain = argv[i];
+		} else {
+			return app_usage("compare", "unexpected argument '%s'", argv[i]);
+		}
+	}
+	if (!!all == !!domain)
+		return app_usage("compare", "give a site DOMAIN or --all");
+	if (inv_registry(a, &reg) != 0)
+		return app_fail(a);
+	if (all) {
+		rc = reg_site_foreach(reg, 0, collect, &l, &a->err);
+	} else {
+		struct reg_site s;
+		rc = reg_site_get(reg, domain, &s, &a->err);
+		if (rc == DROVER_E_NOTFOUND)
+			err_set(&a->err, rc, domain, "no site named %s: see 'drover site list'",
+			        domain);
+		if (rc == 0)
+			rc = collect(&l, &s);
+	}
+	if (rc) {
+		free(l.v);
+		return app_fail(a);
+	}
+	if (a->json) {
+		json_init(&j, stdout);
+		if (all)
+			json_arr_begin(&j);
+	}
+	for (size_t i = 0; i < l.n; i++) {
+		struct cmp_result r;
+		/* One site: read its schema now. All sites: as verified, or it would take minutes. */
+		err_clear(&a->err);
+		if (cmp_site(a, &l.v[i], to, !all, &cache, &r) != 0) {
+			status = app_fail(a);
+			cmp_result_free(&r);
+			if (!all)
+				break;
+			continue;
+		}
+		for (size_t k = 0; k < r.n; k++)
+			blocked += !r.t[k].eligible;
+		if (a->json)
+			json_result(&j, &r);
+		else
+			text_result(&r, !all || to);
+		cmp_result_free(&r);
+	}
+	if (a->json) {
+		if (all)
+			json_arr_end(&j);
+		json_end(&j);
+	}
+	cmp_cache_free(cache);
+	free(l.v);
+	/* Asked about one target that is blocked: the answer is a refusal, for scripts. */
+	if (status == EXIT_DONE && to && blocked)
+		status = EXIT_REFUSED;
+	return status;
+}
+
+const struct cmd cmd_compare = {
+    .name = "compare",
+    .run = run,
+    .usage = "drover compare DOMAIN|--all [--to PLATFORM] [--json]",
+    .summary = "which platforms a site can move to, and what would change",
+    .help = "For every other platform of the site's CMS (or only --to PLATFORM): eligible or\n"
+            "blocked and why, and per package: error (an enabled package whose schema or\n"
+            "version would go down), warning (missing on the target: it will be disabled),\n"
+            "upgrade (updates will run) or unchanged. A change of major core (Drupal 7 to 8+,\n"
+            "Magento 1 to 2) is blocked: that needs a content migration. Platforms whose\n"
+            "trees changed since their last scan are rescanned first; one site's schema is\n"
+            "read from its database first (--all uses the schema as last verified).\n"
+            "Exit 3 when --to names a platform the site cannot move to.\n",
+};
