@@ -53,4 +53,47 @@ int db_table_exists(struct drover_db *db, const char *table, struct drover_error
 /* 1 if s is a safe SQL identifier part: [A-Za-z0-9_]{0,64}. */
 int db_ident_ok(const char *s);
 
+/* ---- whole databases: dump, load, create, drop ------------------------------------------------ */
+
+/*
+ * Dump the database into the directory `dir` (which must exist and be empty). SQLite: a
+ * consistent copy made with the online backup API (site.sqlite), the tables in `data_skip`
+ * emptied in the copy. MySQL: `mariadb-dump --single-transaction --quick --routines --triggers
+ * --hex-blob` of everything but `data_skip` (dump.sql), and the structure of `data_skip`
+ * (structure.sql); a dump that fails or lacks its completion line fails. Credentials go to the
+ * tool in an option file on a descriptor. *bytes gets the size written.
+ */
+int db_dump(const struct db_params *p, const char *dir, const char *const *data_skip, size_t n_skip,
+            uint64_t *bytes, struct drover_error *err);
+
+/* Load a dump directory made by db_dump into the (new, empty) database p. */
+int db_load(const struct db_params *p, const char *dir, struct drover_error *err);
+
+/* How to administer a db server: from the configuration (password read from password_file). */
+struct db_admin {
+	char driver[16];
+	char directory[PATH_MAX]; /* sqlite */
+	char host[256];
+	int port;
+	char socket[PATH_MAX];
+	char user[128];
+	char password[256];
+	char name[64]; /* the server's name, for messages */
+};
+struct cfg_db_server;
+int db_admin_from_cfg(const struct cfg_db_server *srv, struct db_admin *out,
+                      struct drover_error *err);
+
+/*
+ * Create a new, empty database `name` (and, for MySQL, user `user` with `password` allowed on it
+ * only) and fill *out to reach it as that user. DROVER_E_EXISTS if it already exists: never
+ * reuse. SQLite: the file <directory>/<name>.sqlite is created by db_load, so this only checks.
+ */
+int db_create(const struct db_admin *a, const char *name, const char *user, const char *password,
+              struct db_params *out, struct drover_error *err);
+/* Drop the database (and MySQL user) that p names. Missing is not an error. */
+int db_drop(const struct db_admin *a, const struct db_params *p, struct drover_error *err);
+/* 1 if the database exists, 0 if not. */
+int db_exists(const struct db_admin *a, const char *name, struct drover_error *err);
+
 #endif

@@ -14,6 +14,14 @@ struct db_driver {
 	int (*query)(void *conn, const char *sql, const char *const *params, uint32_t n,
 	             drover_row_cb cb, void *arg, struct drover_error *err);
 	int (*table_exists)(void *conn, const char *table, struct drover_error *err);
+	/* whole databases (see db.h) */
+	int (*dump)(const struct db_params *p, const char *dir, const char *const *skip, size_t n,
+	            uint64_t *bytes, struct drover_error *err);
+	int (*load)(const struct db_params *p, const char *dir, struct drover_error *err);
+	int (*create)(const struct db_admin *a, const char *name, const char *user,
+	              const char *password, struct db_params *out, struct drover_error *err);
+	int (*drop)(const struct db_admin *a, const struct db_params *p, struct drover_error *err);
+	int (*exists)(const struct db_admin *a, const char *name, struct drover_error *err);
 };
 
 extern const struct db_driver db_sqlite_driver;

@@ -1,11 +1,15 @@
 /* db_sqlite.c: site databases in SQLite files. */
 #include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "db_driver.h"
 #include "error.h"
+#include "util.h"
 
 static int fail(sqlite3 *h, const char *what, struct drover_error *err)
 {
@@ -126,6 +130,146 @@ static int s_table_exists(void *conn, const char *table, struct drover_error *er
 	return rc ? rc : found;
 }
 
+/* Copy database `from` into a new file `to` with the online backup API: consistent even while
+ * the site writes, unlike copying the file (and its -wal). */
+static int copy_db(const char *from, const char *to, struct drover_error *err)
+{
+	sqlite3 *src = NULL, *dst = NULL;
+	sqlite3_backup *b;
+	struct stat st;
+	int rc = 0, step;
+
+	/* An empty file is a database db_create reserved; anything else is someone's data. */
+	if (stat(to, &st) == 0 && st.st_size > 0)
+		return err_set(err, DROVER_E_EXISTS, to, "the database file already exists");
+	if (sqlite3_open_v2(from, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		rc = fail(src, "cannot open the database", err);
+		goto out;
+	}
+	sqlite3_busy_timeout(src, 5000);
+	if (sqlite3_open_v2(to, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		rc = fail(dst, "cannot create the copy", err);
+		goto out;
+	}
+	b = sqlite3_backup_init(dst, "main", src, "main");
+	if (!b) {
+		rc = fail(dst, "cannot start the copy", err);
+		goto out;
+	}
+	while ((step = sqlite3_backup_step(b, 1024)) == SQLITE_OK || step == SQLITE_BUSY ||
+	       step == SQLITE_LOCKED)
+		if (step != SQLITE_OK)
+			sqlite3_sleep(20);
+	sqlite3_backup_finish(b);
+	if (step != SQLITE_DONE)
+		rc = err_set(err, DROVER_E_DB, from, "copying the database failed: %s",
+		             sqlite3_errstr(step));
+out:
+	sqlite3_close(dst);
+	sqlite3_close(src);
+	if (rc && stat(to, &st) == 0 && st.st_size > 0)
+		(void)truncate(to, 0); /* back to the reserved, empty state */
+	return rc;
+}
+
+static int s_dump(const struct db_params *p, const char *dir, const char *const *skip, size_t n,
+                  uint64_t *bytes, struct drover_error *err)
+{
+	char to[PATH_MAX];
+	sqlite3 *h = NULL;
+	struct stat st;
+	int rc;
+
+	if (path_join(to, sizeof(to), dir, "site.sqlite") != 0)
+		return err_set(err, DROVER_E_RANGE, dir, "path too long");
+	if ((rc = copy_db(p->database, to, err)) != 0)
+		return rc;
+	/* Cache data is not worth keeping: empty those tables in the copy, then compact it. */
+	if (n > 0) {
+		if (sqlite3_open_v2(to, &h, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+			rc = fail(h, "cannot open the copy", err);
+		} else {
+			for (size_t i = 0; rc == 0 && i < n; i++) {
+				char sql[128];
+				int found = 0;
+				const char *params[] = {skip[i]};
+				rc = s_query(
+				    h,
+				    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+				    params, 1, count_cb, &found, err);
+				if (rc == 0 && found &&
+				    str_fmt(sql, sizeof(sql), "DELETE FROM \"%s\"", skip[i]) == 0)
+					rc = s_exec(h, sql, NULL, 0, err);
+			}
+			if (rc == 0)
+				rc = s_exec(h, "VACUUM", NULL, 0, err);
+		}
+		sqlite3_close(h);
+	}
+	if (rc == 0 && stat(to, &st) == 0)
+		*bytes = (uint64_t)st.st_size;
+	if (rc)
+		unlink(to);
+	return rc;
+}
+
+static int s_load(const struct db_params *p, const char *dir, struct drover_error *err)
+{
+	char from[PATH_MAX];
+
+	if (path_join(from, sizeof(from), dir, "site.sqlite") != 0)
+		return err_set(err, DROVER_E_RANGE, dir, "path too long");
+	return copy_db(from, p->database, err);
+}
+
+static int s_create(const struct db_admin *a, const char *name, const char *user,
+                    const char *password, struct db_params *out, struct drover_error *err)
+{
+	struct stat st;
+	int fd;
+
+	(void)str_copy(out->driver, sizeof(out->driver), DB_DRIVER_SQLITE);
+	if (str_fmt(out->database, sizeof(out->database), "%s/%s.sqlite", a->directory, name) != 0)
+		return err_set(err, DROVER_E_RANGE, a->directory, "path too long");
+	if (stat(out->database, &st) == 0)
+		return err_set(err, DROVER_E_EXISTS, out->database,
+		               "database %s already exists on db server %s", name, a->name);
+	if (path_mkdirs(a->directory, 0700) != 0)
+		return err_set(err, DROVER_E_IO, a->directory, "cannot create the directory: %s",
+		               strerror(errno));
+	/* Reserve the name with an empty file, as a server reserves it with CREATE DATABASE. */
+	fd = open(out->database, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return err_set(err, errno == EEXIST ? DROVER_E_EXISTS : DROVER_E_IO, out->database,
+		               "cannot create the database: %s", strerror(errno));
+	close(fd);
+	return 0;
+}
+
+static int s_drop(const struct db_admin *a, const struct db_params *p, struct drover_error *err)
+{
+	static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
+		if (str_fmt(path, sizeof(path), "%s%s", p->database, suffixes[i]) == 0 &&
+		    unlink(path) != 0 && errno != ENOENT)
+			return err_set(err, DROVER_E_IO, path, "cannot remove: %s",
+			               strerror(errno));
+	return 0;
+}
+
+static int s_exists(const struct db_admin *a, const char *name, struct drover_error *err)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (str_fmt(path, sizeof(path), "%s/%s.sqlite", a->directory, name) != 0)
+		return err_set(err, DROVER_E_RANGE, a->directory, "path too long");
+	return stat(path, &st) == 0;
+}
+
 const struct db_driver db_sqlite_driver = {
     .name = DB_DRIVER_SQLITE,
     .open = s_open,
@@ -133,4 +277,9 @@ const struct db_driver db_sqlite_driver = {
     .exec = s_exec,
     .query = s_query,
     .table_exists = s_table_exists,
+    .dump = s_dump,
+    .load = s_load,
+    .create = s_create,
+    .drop = s_drop,
+    .exists = s_exists,
 };

@@ -31,7 +31,7 @@ static int64_t now_ms(void)
 }
 
 /* Child side: never returns. Reports an exec failure as errno on `report`. */
-static void child(const struct drover_cmd *cmd, int out, int secret, int report)
+static void child(const struct drover_cmd *cmd, int out, int outfile, int secret, int report)
 {
 	const char *env[ENV_MAX + 4];
 	char path_var[4096], home_var[4096];
@@ -41,12 +41,15 @@ static void child(const struct drover_cmd *cmd, int out, int secret, int report)
 	setpgid(0, 0);
 	/* Move our pipes above the numbers they are going to, so no dup2 clobbers another. */
 	out = fcntl(out, F_DUPFD_CLOEXEC, 10);
+	if (outfile >= 0)
+		outfile = fcntl(outfile, F_DUPFD_CLOEXEC, 10);
 	report = fcntl(report, F_DUPFD_CLOEXEC, 10);
 	if (secret >= 0)
 		secret = fcntl(secret, F_DUPFD_CLOEXEC, 10);
 	in = open(cmd->stdin_path ? cmd->stdin_path : "/dev/null", O_RDONLY | O_CLOEXEC);
-	if (out < 0 || report < 0 || in < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 ||
-	    dup2(out, 2) < 0)
+	if (out < 0 || report < 0 || in < 0 || dup2(in, 0) < 0 || dup2(out, 2) < 0)
+		goto fail;
+	if (dup2(outfile >= 0 ? outfile : out, 1) < 0)
 		goto fail;
 	if (secret >= 0 && dup2(secret, next++) < 0) /* DROVER_SECRET_FD, inherited */
 		goto fail;
@@ -135,7 +138,7 @@ static int append(char **buf, size_t *len, size_t *cap, const char *data, size_t
 
 int run_cmd(const struct drover_cmd *cmd, struct drover_cmd_result *res, struct drover_error *err)
 {
-	int outp[2] = {-1, -1}, sec[2] = {-1, -1}, rep[2] = {-1, -1};
+	int outp[2] = {-1, -1}, sec[2] = {-1, -1}, rep[2] = {-1, -1}, outfile = -1;
 	size_t cap = 0, secret_len = cmd->secret ? strlen(cmd->secret) : 0;
 	int64_t deadline = cmd->timeout_ms ? now_ms() + cmd->timeout_ms : 0;
 	int rc = 0, status = 0, child_errno = 0, dropped = 0;
@@ -166,13 +169,21 @@ int run_cmd(const struct drover_cmd *cmd, struct drover_cmd_result *res, struct 
 		close(sec[1]);
 		sec[1] = -1;
 	}
+	if (cmd->stdout_path) {
+		outfile = open(cmd->stdout_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (outfile < 0) {
+			rc = err_set(err, DROVER_E_IO, cmd->stdout_path,
+			             "cannot create the output file: %s", strerror(errno));
+			goto out;
+		}
+	}
 	pid = fork();
 	if (pid < 0) {
 		rc = err_set(err, DROVER_E_EXEC, name, "cannot fork: %s", strerror(errno));
 		goto out;
 	}
 	if (pid == 0)
-		child(cmd, outp[1], sec[0], rep[1]);
+		child(cmd, outp[1], outfile, sec[0], rep[1]);
 	close(outp[1]);
 	close(rep[1]);
 	outp[1] = rep[1] = -1;
@@ -236,6 +247,8 @@ int run_cmd(const struct drover_cmd *cmd, struct drover_cmd_result *res, struct 
 		             "killed",
 		             name, (unsigned)cmd->timeout_ms);
 out:
+	if (outfile >= 0)
+		close(outfile);
 	close_pair(outp);
 	close_pair(sec);
 	close_pair(rep);

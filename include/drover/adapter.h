@@ -318,6 +318,9 @@ struct drover_cmd {
 	const char *secret;      /* bytes for DROVER_SECRET_FD (e.g. an option file); may be NULL */
 	const char *const *redact; /* strings replaced by "*****" in captured output; may be NULL */
 	const char *stdin_path;    /* file fed to standard input; NULL = /dev/null */
+	/* Standard output into this new file (created 0600, never overwriting one) instead of
+	 * the captured output, which then holds standard error only. NULL = captured. */
+	const char *stdout_path;
 };
 
 struct drover_cmd_result {

@@ -9,4 +9,4 @@ trap 'mariadb_stop; rm -rf "$T"' EXIT
 mariadb_start "$T/mysql"
 mariadb_sql "CREATE DATABASE drover_t_db; CREATE USER drover_test@localhost IDENTIFIED BY 't3st-pass';
 GRANT ALL ON drover_t_db.* TO drover_test@localhost;"
-MYSQL_SOCKET="$MYSQL_SOCKET" "$top_builddir/tests/unit/t_db"
+MYSQL_SOCKET="$MYSQL_SOCKET" MYSQL_ADMIN_USER=$(id -un) "$top_builddir/tests/unit/t_db"

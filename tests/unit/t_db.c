@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "db.h"
@@ -91,6 +92,88 @@ static void suite(const char *label, struct drover_db *db)
 	is_str(r.first, "3", "%s: numbers come back as text", label);
 }
 
+static int rows_in(struct drover_db *db, const char *table)
+{
+	struct drover_error err;
+	struct rows r;
+	char sql[128];
+
+	memset(&r, 0, sizeof(r));
+	err_clear(&err);
+	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s", table);
+	if (db_query(db, sql, NULL, 0, collect, &r, &err) != 0)
+		return -1;
+	return atoi(r.first);
+}
+
+/* Whole databases on one server: create, fill, dump (cache data skipped), load into a second
+ * new database, compare, drop both. */
+static void whole(const char *label, const struct db_admin *a, const char *tmp)
+{
+	const char *skip[] = {"cache_page", "no_such_table"};
+	struct drover_error err;
+	struct db_params p1, p2;
+	struct drover_db *db;
+	char dir[4096];
+	uint64_t bytes = 0;
+	int rc;
+
+	err_clear(&err);
+	rc = db_create(a, "drover_whole_a", "drover_wa", "pw'\"x\\y", &p1, &err);
+	if (!ok(rc == 0, "%s: create a database and user", label)) {
+		diag("%s", err.message);
+		return;
+	}
+	err_clear(&err);
+	is_int(db_create(a, "drover_whole_a", "drover_wa", "x", &p2, &err), DROVER_E_EXISTS,
+	       "%s: an existing database is never reused", label);
+	is_int(db_exists(a, "drover_whole_a", &err), 1, "%s: it exists", label);
+	err_clear(&err);
+	if (!ok(db_open(&p1, 0, &db, &err) == 0, "%s: open it as the new user", label)) {
+		diag("%s", err.message);
+		return;
+	}
+	db_exec(db, "CREATE TABLE node (nid INTEGER, title VARCHAR(255))", NULL, 0, &err);
+	db_exec(db, "INSERT INTO node VALUES (1, 'Hello'), (2, 'Wörld \"quoted\"')", NULL, 0, &err);
+	db_exec(db, "CREATE TABLE cache_page (cid VARCHAR(255), data BLOB)", NULL, 0, &err);
+	db_exec(db, "INSERT INTO cache_page VALUES ('a', 'xxxx'), ('b', 'yyyy')", NULL, 0, &err);
+	is_int(err.code, 0, "%s: filled", label);
+	db_close(db);
+
+	snprintf(dir, sizeof(dir), "%s/dump-%s", tmp, label);
+	mkdir(dir, 0700);
+	err_clear(&err);
+	rc = db_dump(&p1, dir, skip, 2, &bytes, &err);
+	if (!ok(rc == 0 && bytes > 0, "%s: dump (%llu bytes)", label, (unsigned long long)bytes))
+		diag("%s", err.message);
+	err_clear(&err);
+	is_int(db_create(a, "drover_whole_b", "drover_wb", "second-pw", &p2, &err), 0,
+	       "%s: create a second database", label);
+	err_clear(&err);
+	rc = db_load(&p2, dir, &err);
+	if (!ok(rc == 0, "%s: load the dump into it", label))
+		diag("%s", err.message);
+	err_clear(&err);
+	if (db_open(&p2, 0, &db, &err) == 0) {
+		struct rows r;
+		memset(&r, 0, sizeof(r));
+		is_int(rows_in(db, "node"), 2, "%s: the rows came back", label);
+		db_query(db, "SELECT title FROM node WHERE nid = 2", NULL, 0, collect, &r, &err);
+		is_str(r.first, "Wörld \"quoted\"", "%s: byte for byte", label);
+		is_int(rows_in(db, "cache_page"), 0, "%s: cache data was left out", label);
+		is_int(db_table_exists(db, "cache_page", &err), 1, "%s: but its table is there",
+		       label);
+		db_close(db);
+	} else {
+		ok(0, "%s: open the loaded database: %s", label, err.message);
+	}
+	err_clear(&err);
+	is_int(db_drop(a, &p1, &err), 0, "%s: drop the first", label);
+	is_int(db_drop(a, &p2, &err), 0, "%s: drop the second", label);
+	is_int(db_exists(a, "drover_whole_a", &err), 0, "%s: gone", label);
+	is_int(db_drop(a, &p1, &err), 0, "%s: dropping twice is fine", label);
+}
+
 int main(void)
 {
 	const char *dir = tap_tmpdir(), *sock = getenv("MYSQL_SOCKET");
@@ -120,6 +203,14 @@ int main(void)
 	}
 	snprintf(path, sizeof(path), "%s", p.database);
 
+	{
+		struct db_admin a;
+		memset(&a, 0, sizeof(a));
+		snprintf(a.driver, sizeof(a.driver), "%s", "sqlite");
+		snprintf(a.name, sizeof(a.name), "%s", "local");
+		snprintf(a.directory, sizeof(a.directory), "%s/dbs", dir);
+		whole("sqlite", &a, dir);
+	}
 	snprintf(p.driver, sizeof(p.driver), "%s", "postgres");
 	err_clear(&err);
 	is_int(db_open(&p, 0, &db, &err), DROVER_E_INVAL, "an unknown driver is refused");
@@ -149,10 +240,21 @@ int main(void)
 		err_clear(&err);
 		ok(db_open(&p, 0, &db, &err) < 0 && err.message[0],
 		   "mysql: a missing database is an error: %s", err.message);
+		{
+			struct db_admin a;
+			memset(&a, 0, sizeof(a));
+			snprintf(a.driver, sizeof(a.driver), "%s", "mysql");
+			snprintf(a.name, sizeof(a.name), "%s", "test");
+			snprintf(a.socket, sizeof(a.socket), "%s", sock);
+			snprintf(a.user, sizeof(a.user), "%s", getenv("MYSQL_ADMIN_USER"));
+			whole("mysql", &a, dir);
+		}
 	} else {
 		diag("MYSQL_SOCKET not set: the MariaDB half runs from tests/cli/t_db.sh");
 	}
 	unlink(path);
-	rmdir(dir);
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	if (system(path) != 0)
+		diag("could not remove %s", dir);
 	return done_testing();
 }

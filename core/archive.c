@@ -1,0 +1,701 @@
+/* archive.c: writing and safely reading backup archives. The only file that calls libarchive. */
+#include "arc.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "util.h"
+
+#define CHUNK (1u << 20)
+
+const struct arc_limits arc_default_limits = {
+    .max_entries = 5000000,
+    .max_bytes = UINT64_C(1) << 40, /* 1 TiB */
+    .max_ratio = 2000,              /* a real site compresses far less; a bomb far more */
+    .max_name = 4000,
+};
+
+/* ---- SHA-256 ---------------------------------------------------------------------------------- */
+
+static void hex(const unsigned char *d, unsigned n, char out[ARC_SHA256_HEX])
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (unsigned i = 0; i < n && i < 32; i++) {
+		out[2 * i] = digits[d[i] >> 4];
+		out[2 * i + 1] = digits[d[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+static int sha_finish(EVP_MD_CTX *md, char out[ARC_SHA256_HEX])
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned n = 0;
+
+	if (EVP_DigestFinal_ex(md, d, &n) != 1)
+		return -1;
+	hex(d, n, out);
+	return 0;
+}
+
+static EVP_MD_CTX *sha_new(void)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+
+	if (md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(md);
+		return NULL;
+	}
+	return md;
+}
+
+int arc_sha256_file(const char *path, char out[ARC_SHA256_HEX], uint64_t *size,
+                    struct drover_error *err)
+{
+	EVP_MD_CTX *md = sha_new();
+	unsigned char *buf = malloc(CHUNK);
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+	uint64_t total = 0;
+	ssize_t n;
+
+	if (!md || !buf) {
+		rc = err_set(err, DROVER_E_NOMEM, path, "out of memory");
+		goto out;
+	}
+	if (fd < 0) {
+		rc = err_set(err, DROVER_E_IO, path, "cannot read: %s", strerror(errno));
+		goto out;
+	}
+	while ((n = read(fd, buf, CHUNK)) > 0) {
+		EVP_DigestUpdate(md, buf, (size_t)n);
+		total += (uint64_t)n;
+	}
+	if (n < 0)
+		rc = err_set(err, DROVER_E_IO, path, "cannot read: %s", strerror(errno));
+	else if (sha_finish(md, out) != 0)
+		rc = err_set(err, DROVER_E_FAIL, path, "SHA-256 failed");
+	if (size)
+		*size = total;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	EVP_MD_CTX_free(md);
+	return rc;
+}
+
+/* ---- writing ---------------------------------------------------------------------------------- */
+
+struct arc_writer {
+	struct archive *a;
+	int fd;
+	char final[PATH_MAX], tmp[PATH_MAX];
+	struct arc_member *m;
+	size_t n, cap;
+	uint64_t done;
+	arc_progress_fn progress;
+	void *parg;
+	unsigned char *buf;
+};
+
+static int arc_fail(struct arc_writer *w, struct drover_error *err, const char *what)
+{
+	return err_set(err, DROVER_E_IO, w->final, "%s: %s", what,
+	               archive_error_string(w->a) ? archive_error_string(w->a) : strerror(errno));
+}
+
+int arc_create(const char *final_path, const char *format, int level, int threads,
+               struct arc_writer **out, struct drover_error *err)
+{
+	struct arc_writer *w = calloc(1, sizeof(*w));
+	char opt[64];
+	int rc = 0;
+
+	*out = NULL;
+	if (!w || !(w->buf = malloc(CHUNK))) {
+		free(w);
+		return err_set(err, DROVER_E_NOMEM, final_path, "out of memory");
+	}
+	w->fd = -1;
+	if (str_copy(w->final, sizeof(w->final), final_path) ||
+	    str_fmt(w->tmp, sizeof(w->tmp), "%s.tmp-XXXXXX", final_path)) {
+		rc = err_set(err, DROVER_E_RANGE, final_path, "path too long");
+		goto fail;
+	}
+	{
+		mode_t old = umask(077);
+		w->fd = mkostemp(w->tmp, O_CLOEXEC);
+		umask(old);
+	}
+	if (w->fd < 0) {
+		rc = err_set(err, DROVER_E_IO, final_path, "cannot create the archive: %s",
+		             strerror(errno));
+		goto fail;
+	}
+	fchmod(w->fd, 0600);
+	w->a = archive_write_new();
+	if (!w->a) {
+		rc = err_set(err, DROVER_E_NOMEM, final_path, "out of memory");
+		goto fail;
+	}
+	archive_write_set_format_pax_restricted(w->a);
+	if (strcmp(format, "gz") == 0) {
+		archive_write_add_filter_gzip(w->a);
+		(void)str_fmt(opt, sizeof(opt), "gzip:compression-level=%d",
+		              level < 1 || level > 9 ? 6 : level);
+	} else {
+		if (archive_write_add_filter_zstd(w->a) != ARCHIVE_OK) {
+			rc = err_set(
+			    err, DROVER_E_NOTSUP, final_path,
+			    "this libarchive cannot write zstd: %s; use backups.format = \"gz\"",
+			    archive_error_string(w->a));
+			goto fail;
+		}
+		if (threads <= 0)
+			threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+		(void)str_fmt(opt, sizeof(opt), "zstd:compression-level=%d,zstd:threads=%d", level,
+		              threads > 0 ? threads : 1);
+	}
+	if (archive_write_set_options(w->a, opt) != ARCHIVE_OK &&
+	    archive_write_set_filter_option(w->a, NULL, "compression-level", "3") != ARCHIVE_OK) {
+		rc = arc_fail(w, err, "cannot set the compression options");
+		goto fail;
+	}
+	archive_write_set_bytes_in_last_block(w->a, 1);
+	if (archive_write_open_fd(w->a, w->fd) != ARCHIVE_OK) {
+		rc = arc_fail(w, err, "cannot start the archive");
+		goto fail;
+	}
+	*out = w;
+	return 0;
+fail:
+	arc_abort(w);
+	return rc;
+}
+
+void arc_set_progress(struct arc_writer *w, arc_progress_fn fn, void *arg)
+{
+	w->progress = fn;
+	w->parg = arg;
+}
+
+static struct arc_member *new_member(struct arc_writer *w, const char *name, int type,
+                                     struct drover_error *err)
+{
+	struct arc_member *m;
+
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 256;
+		struct arc_member *v = realloc(w->m, cap * sizeof(*v));
+		if (!v)
+			return err_set(err, DROVER_E_NOMEM, name, "out of memory"), NULL;
+		w->m = v;
+		w->cap = cap;
+	}
+	m = &w->m[w->n];
+	memset(m, 0, sizeof(*m));
+	if (str_copy(m->name, sizeof(m->name), name) != 0)
+		return err_set(err, DROVER_E_RANGE, name, "member name too long"), NULL;
+	m->type = type;
+	w->n++;
+	return m;
+}
+
+static int write_header(struct arc_writer *w, const char *name, const struct stat *st,
+                        const char *link, struct drover_error *err)
+{
+	struct archive_entry *e = archive_entry_new();
+	int rc;
+
+	if (!e)
+		return err_set(err, DROVER_E_NOMEM, name, "out of memory");
+	archive_entry_set_pathname(e, name);
+	archive_entry_set_mode(e, st->st_mode);
+	archive_entry_set_mtime(e, st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
+	archive_entry_set_size(e, S_ISREG(st->st_mode) ? st->st_size : 0);
+	if (link)
+		archive_entry_set_symlink(e, link);
+	rc = archive_write_header(w->a, e) == ARCHIVE_OK ? 0 : arc_fail(w, err, "writing a member");
+	archive_entry_free(e);
+	return rc;
+}
+
+static int write_data(struct arc_writer *w, EVP_MD_CTX *md, const void *data, size_t n,
+                      struct drover_error *err)
+{
+	if (archive_write_data(w->a, data, n) != (la_ssize_t)n)
+		return arc_fail(w, err, "writing member data");
+	EVP_DigestUpdate(md, data, n);
+	w->done += n;
+	if (w->progress)
+		w->progress(w->parg, w->done);
+	return 0;
+}
+
+int arc_add_buffer(struct arc_writer *w, const char *member, const void *data, size_t len,
+                   struct drover_error *err)
+{
+	struct stat st;
+	struct arc_member *m = new_member(w, member, ARC_FILE, err);
+	EVP_MD_CTX *md;
+	int rc;
+
+	if (!m)
+		return err->code;
+	memset(&st, 0, sizeof(st));
+	st.st_mode = S_IFREG | 0600;
+	st.st_size = (off_t)len;
+	st.st_mtim.tv_sec = time(NULL);
+	if (!(md = sha_new()))
+		return err_set(err, DROVER_E_NOMEM, member, "out of memory");
+	rc = write_header(w, member, &st, NULL, err);
+	if (rc == 0)
+		rc = write_data(w, md, data, len, err);
+	if (rc == 0 && sha_finish(md, m->sha256) != 0)
+		rc = err_set(err, DROVER_E_FAIL, member, "SHA-256 failed");
+	m->size = len;
+	EVP_MD_CTX_free(md);
+	return rc;
+}
+
+static int add_at(struct arc_writer *w, int dirfd, const char *name, const char *member,
+                  const char *shown, struct drover_error *err)
+{
+	struct arc_member *m;
+	struct stat st;
+	EVP_MD_CTX *md = NULL;
+	uint64_t total = 0;
+	int fd = -1, rc = 0;
+	ssize_t n;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return err_set(err, DROVER_E_IO, shown, "cannot read: %s", strerror(errno));
+	if (S_ISLNK(st.st_mode)) {
+		char link[PATH_MAX];
+		ssize_t k = readlinkat(dirfd, name, link, sizeof(link) - 1);
+		if (k < 0)
+			return err_set(err, DROVER_E_IO, shown, "cannot read link: %s",
+			               strerror(errno));
+		link[k] = '\0';
+		if (!new_member(w, member, ARC_SYMLINK, err))
+			return err->code;
+		return write_header(w, member, &st, link, err);
+	}
+	if (S_ISDIR(st.st_mode)) {
+		if (!new_member(w, member, ARC_DIR, err))
+			return err->code;
+		return write_header(w, member, &st, NULL, err);
+	}
+	if (!S_ISREG(st.st_mode)) /* sockets, FIFOs, devices are not a site's files */
+		return 0;
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(err, DROVER_E_IO, shown, "cannot read: %s", strerror(errno));
+	if (!(m = new_member(w, member, ARC_FILE, err)) || !(md = sha_new())) {
+		rc = err->code ? err->code : err_set(err, DROVER_E_NOMEM, shown, "out of memory");
+		goto out;
+	}
+	if ((rc = write_header(w, member, &st, NULL, err)) != 0)
+		goto out;
+	while (total < (uint64_t)st.st_size && (n = read(fd, w->buf, CHUNK)) > 0) {
+		if ((uint64_t)n > (uint64_t)st.st_size - total)
+			n = (ssize_t)((uint64_t)st.st_size -
+			              total); /* grew while we read: keep the header's size */
+		if ((rc = write_data(w, md, w->buf, (size_t)n, err)) != 0)
+			goto out;
+		total += (uint64_t)n;
+	}
+	if (total != (uint64_t)st.st_size) {
+		rc = err_set(err, DROVER_E_IO, shown,
+		             "changed size while being archived (%llu of %llu bytes): is the site "
+		             "still being written to? Put it in maintenance mode first",
+		             (unsigned long long)total, (unsigned long long)st.st_size);
+		goto out;
+	}
+	m->size = total;
+	if (sha_finish(md, m->sha256) != 0)
+		rc = err_set(err, DROVER_E_FAIL, shown, "SHA-256 failed");
+out:
+	EVP_MD_CTX_free(md);
+	close(fd);
+	return rc;
+}
+
+int arc_add_path(struct arc_writer *w, const char *member, const char *path,
+                 struct drover_error *err)
+{
+	return add_at(w, AT_FDCWD, path, member, path, err);
+}
+
+static int excluded(const char *rel, const char *const *exclude, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t k = strlen(exclude[i]);
+		if (k && strncmp(rel, exclude[i], k) == 0 && (rel[k] == '\0' || rel[k] == '/'))
+			return 1;
+	}
+	return 0;
+}
+
+static int add_tree_at(struct arc_writer *w, int dfd, const char *member, char *rel, size_t rel_len,
+                       const char *root, const char *const *exclude, size_t n_exclude,
+                       struct drover_error *err)
+{
+	DIR *d = fdopendir(dfd);
+	struct dirent *e;
+	char name[PATH_MAX], shown[PATH_MAX];
+	int rc = 0;
+
+	if (!d) {
+		close(dfd);
+		return err_set(err, DROVER_E_IO, root, "cannot read %s: %s", rel, strerror(errno));
+	}
+	while (rc == 0 && (e = readdir(d)) != NULL) {
+		size_t k = strlen(e->d_name);
+		if (e->d_name[0] == '.' && (k == 1 || (k == 2 && e->d_name[1] == '.')))
+			continue;
+		if (rel_len + 1 + k >= PATH_MAX) {
+			rc = err_set(err, DROVER_E_RANGE, root, "path too long under %s", rel);
+			break;
+		}
+		if (rel_len)
+			rel[rel_len] = '/';
+		memcpy(rel + rel_len + (rel_len ? 1 : 0), e->d_name, k + 1);
+		if (!excluded(rel, exclude, n_exclude)) {
+			(void)str_fmt(name, sizeof(name), "%s/%s", member, rel);
+			(void)str_fmt(shown, sizeof(shown), "%s/%s", root, rel);
+			rc = add_at(w, dirfd(d), e->d_name, name, shown, err);
+			if (rc == 0 && e->d_type == DT_DIR) {
+				int sub = openat(dirfd(d), e->d_name,
+				                 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				if (sub < 0)
+					rc = err_set(err, DROVER_E_IO, shown, "cannot read: %s",
+					             strerror(errno));
+				else
+					rc = add_tree_at(w, sub, member, rel,
+					                 rel_len + (rel_len ? 1 : 0) + k, root,
+					                 exclude, n_exclude, err);
+			}
+		}
+		rel[rel_len] = '\0';
+	}
+	closedir(d);
+	return rc;
+}
+
+int arc_add_tree(struct arc_writer *w, const char *member, const char *dir,
+                 const char *const *exclude, size_t n_exclude, struct drover_error *err)
+{
+	char rel[PATH_MAX] = "";
+	int fd, rc;
+
+	if ((rc = arc_add_path(w, member, dir, err)) != 0)
+		return rc;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(err, DROVER_E_IO, dir, "cannot read: %s", strerror(errno));
+	return add_tree_at(w, fd, member, rel, 0, dir, exclude, n_exclude, err);
+}
+
+const struct arc_member *arc_members(const struct arc_writer *w, size_t *n)
+{
+	*n = w->n;
+	return w->m;
+}
+
+static int fsync_dir_of(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+	int fd, rc;
+
+	if (str_copy(dir, sizeof(dir), path) != 0)
+		return -1;
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		(void)str_copy(dir, sizeof(dir), ".");
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+int arc_finish(struct arc_writer *w, uint64_t *size, char sha256[ARC_SHA256_HEX],
+               struct drover_error *err)
+{
+	int rc = 0;
+
+	if (archive_write_close(w->a) != ARCHIVE_OK)
+		rc = arc_fail(w, err, "finishing the archive");
+	if (rc == 0 && fsync(w->fd) != 0)
+		rc = err_set(err, DROVER_E_IO, w->tmp, "cannot sync the archive: %s",
+		             strerror(errno));
+	if (rc == 0)
+		rc = arc_sha256_file(w->tmp, sha256, size, err);
+	/* The final name appears only for a complete, synced file. */
+	if (rc == 0 && rename(w->tmp, w->final) != 0)
+		rc = err_set(err, DROVER_E_IO, w->final, "cannot move the archive into place: %s",
+		             strerror(errno));
+	if (rc == 0) {
+		w->tmp[0] = '\0';
+		if (fsync_dir_of(w->final) != 0)
+			rc = err_set(err, DROVER_E_IO, w->final, "cannot sync its directory: %s",
+			             strerror(errno));
+	}
+	arc_abort(w);
+	return rc;
+}
+
+void arc_abort(struct arc_writer *w)
+{
+	if (!w)
+		return;
+	if (w->a)
+		archive_write_free(w->a);
+	if (w->fd >= 0)
+		close(w->fd);
+	if (w->tmp[0])
+		unlink(w->tmp);
+	free(w->m);
+	free(w->buf);
+	free(w);
+}
+
+/* ---- reading ---------------------------------------------------------------------------------- */
+
+/* Is a member name safe to create under the staging directory? NULL or why not. */
+static const char *bad_name(const char *name, uint32_t max)
+{
+	size_t n = strlen(name), comp = 0;
+
+	if (n == 0)
+		return "has an empty name";
+	if (n > max)
+		return "has a name longer than the limit";
+	if (name[0] == '/')
+		return "has an absolute path";
+	for (const char *p = name; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return "has a control character in its name";
+		if (*p == '/') {
+			comp = 0;
+			continue;
+		}
+		if (++comp > 255)
+			return "has a name component longer than 255 bytes";
+	}
+	for (const char *p = name; p;) {
+		const char *s = strchr(p, '/');
+		size_t k = s ? (size_t)(s - p) : strlen(p);
+		if (k == 2 && p[0] == '.' && p[1] == '.')
+			return "has a '..' component";
+		p = s ? s + 1 : NULL;
+	}
+	return NULL;
+}
+
+/* Does a symlink at `name` pointing at `target` stay inside the tree? */
+static int link_stays_inside(const char *name, const char *target)
+{
+	int depth = 0;
+
+	if (target[0] == '/' || target[0] == '\0')
+		return 0;
+	for (const char *p = name; (p = strchr(p, '/')) != NULL; p++)
+		depth++; /* directories above the link's own */
+	for (const char *p = target; p;) {
+		const char *s = strchr(p, '/');
+		size_t k = s ? (size_t)(s - p) : strlen(p);
+		if (k == 2 && p[0] == '.' && p[1] == '.') {
+			if (--depth < 0)
+				return 0;
+		} else if (!(k == 0 || (k == 1 && p[0] == '.'))) {
+			depth++;
+		}
+		p = s ? s + 1 : NULL;
+	}
+	return 1;
+}
+
+struct reader {
+	struct archive *in, *out;
+	const char *path;
+	struct drover_error *err;
+};
+
+static int refuse(struct reader *r, const char *entry, const char *why)
+{
+	return err_set(r->err, DROVER_E_REFUSED, r->path,
+	               "refused: entry '%.200s' %s; the archive is not a drover backup or was "
+	               "tampered with",
+	               entry, why);
+}
+
+int arc_extract(const char *path, const char *staging, const struct arc_limits *lim,
+                arc_entry_fn cb, void *arg, arc_progress_fn progress, void *parg,
+                struct drover_error *err)
+{
+	struct reader r = {archive_read_new(), archive_write_disk_new(), path, err};
+	struct archive_entry *e;
+	struct stat st;
+	uint64_t entries = 0, bytes = 0, compressed;
+	int cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0, h;
+	EVP_MD_CTX *md = NULL;
+
+	if (!lim)
+		lim = &arc_default_limits;
+	if (!r.in || !r.out || cwd < 0) {
+		rc = err_set(err, DROVER_E_NOMEM, path, "cannot start reading");
+		goto out;
+	}
+	if (stat(path, &st) != 0) {
+		rc = err_set(err, errno == ENOENT ? DROVER_E_NOTFOUND : DROVER_E_IO, path,
+		             "cannot read the archive: %s", strerror(errno));
+		goto out;
+	}
+	compressed = st.st_size > 0 ? (uint64_t)st.st_size : 1;
+	/* Only tar: no zip, cpio, iso or raw formats, whatever the file claims to be. */
+	archive_read_support_format_tar(r.in);
+	archive_read_support_filter_zstd(r.in);
+	archive_read_support_filter_gzip(r.in);
+	archive_write_disk_set_options(
+	    r.out, ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
+	               ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS | ARCHIVE_EXTRACT_PERM |
+	               ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_NO_OVERWRITE);
+	if (archive_read_open_filename(r.in, path, CHUNK) != ARCHIVE_OK) {
+		rc = err_set(err, DROVER_E_CORRUPT, path, "not a readable tar archive: %s",
+		             archive_error_string(r.in));
+		goto out;
+	}
+	/* libarchive's disk writer works relative to the current directory: the staging one. */
+	if (chdir(staging) != 0) {
+		rc = err_set(err, DROVER_E_IO, staging, "cannot enter the staging directory: %s",
+		             strerror(errno));
+		goto out;
+	}
+	while ((h = archive_read_next_header(r.in, &e)) == ARCHIVE_OK) {
+		struct arc_member m;
+		const char *name = archive_entry_pathname(e), *why;
+		mode_t type = archive_entry_filetype(e);
+		const void *buf;
+		size_t len;
+		la_int64_t off;
+		int b;
+
+		memset(&m, 0, sizeof(m));
+		if (!name) {
+			rc = refuse(&r, "(unnamed)", "has no name");
+			break;
+		}
+		if (++entries > lim->max_entries) {
+			rc = refuse(&r, name, "is past the limit on the number of entries");
+			break;
+		}
+		if ((why = bad_name(name, lim->max_name)) != NULL) {
+			rc = refuse(&r, name, why);
+			break;
+		}
+		if (archive_entry_hardlink(e)) {
+			rc = refuse(&r, name, "is a hard link (drover never writes them)");
+			break;
+		}
+		if (type == AE_IFLNK) {
+			const char *t = archive_entry_symlink(e);
+			if (!t || !link_stays_inside(name, t)) {
+				rc = refuse(&r, name, "is a symlink that leaves the tree");
+				break;
+			}
+			m.type = ARC_SYMLINK;
+		} else if (type == AE_IFDIR) {
+			m.type = ARC_DIR;
+		} else if (type == AE_IFREG) {
+			m.type = ARC_FILE;
+		} else {
+			rc = refuse(&r, name, "is a device, FIFO or socket");
+			break;
+		}
+		if (m.type == ARC_FILE && archive_entry_size(e) < 0) {
+			rc = refuse(&r, name, "has a negative size");
+			break;
+		}
+		archive_entry_set_perm(e,
+		                       archive_entry_perm(e) & 0755); /* no setuid, no g/o write */
+		(void)str_copy(m.name, sizeof(m.name), name);
+		if (archive_write_header(r.out, e) != ARCHIVE_OK) {
+			rc = refuse(&r, name, archive_error_string(r.out));
+			break;
+		}
+		md = sha_new();
+		if (!md) {
+			rc = err_set(err, DROVER_E_NOMEM, path, "out of memory");
+			break;
+		}
+		while ((b = archive_read_data_block(r.in, &buf, &len, &off)) == ARCHIVE_OK) {
+			bytes += len;
+			m.size += len;
+			if (bytes > lim->max_bytes || bytes / compressed > lim->max_ratio) {
+				rc = refuse(&r, name,
+				            bytes > lim->max_bytes
+				                ? "takes the archive past the size limit"
+				                : "takes the compression ratio past the limit (an "
+				                  "archive bomb?)");
+				break;
+			}
+			if (archive_write_data_block(r.out, buf, len, off) != ARCHIVE_OK) {
+				rc = err_set(err, DROVER_E_IO, staging, "cannot write %s: %s", name,
+				             archive_error_string(r.out));
+				break;
+			}
+			EVP_DigestUpdate(md, buf, len);
+			if (progress)
+				progress(parg, bytes);
+		}
+		if (rc == 0 && b != ARCHIVE_EOF)
+			rc = err_set(err, DROVER_E_CORRUPT, path,
+			             "entry '%.200s' is truncated or damaged: %s", name,
+			             archive_error_string(r.in));
+		if (rc == 0 && archive_write_finish_entry(r.out) != ARCHIVE_OK)
+			rc = err_set(err, DROVER_E_IO, staging, "cannot finish %s: %s", name,
+			             archive_error_string(r.out));
+		if (rc == 0 && m.type == ARC_FILE)
+			sha_finish(md, m.sha256);
+		EVP_MD_CTX_free(md);
+		md = NULL;
+		if (rc == 0 && cb)
+			rc = cb(arg, &m);
+		if (rc)
+			break;
+	}
+	if (rc == 0 && h != ARCHIVE_EOF)
+		rc = err_set(err, DROVER_E_CORRUPT, path, "the archive is truncated or damaged: %s",
+		             archive_error_string(r.in));
+out:
+	if (cwd >= 0) {
+		if (fchdir(cwd) != 0 && rc == 0)
+			rc = err_set(err, DROVER_E_IO, ".",
+			             "cannot return to the working directory");
+		close(cwd);
+	}
+	if (r.out)
+		archive_write_free(r.out);
+	if (r.in)
+		archive_read_free(r.in);
+	return rc;
+}
