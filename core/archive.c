@@ -269,6 +269,8 @@ int arc_add_buffer(struct arc_writer *w, const char *member, const void *data, s
 	return rc;
 }
 
+static int link_stays_inside(const char *name, const char *target);
+
 static int add_at(struct arc_writer *w, int dirfd, const char *name, const char *member,
                   const char *shown, struct drover_error *err)
 {
@@ -288,6 +290,13 @@ static int add_at(struct arc_writer *w, int dirfd, const char *name, const char 
 			return err_set(err, DROVER_E_IO, shown, "cannot read link: %s",
 			               strerror(errno));
 		link[k] = '\0';
+		/* A restore refuses links that leave the tree: refuse them now, not at restore. */
+		if (!link_stays_inside(member, link))
+			return err_set(
+			    err, DROVER_E_REFUSED, shown,
+			    "is a symlink to %s, outside what is backed up: a restore could not "
+			    "recreate it; replace it with what it points at, or exclude it",
+			    link);
 		if (!new_member(w, member, ARC_SYMLINK, err))
 			return err->code;
 		return write_header(w, member, &st, link, err);
@@ -375,8 +384,13 @@ static int add_tree_at(struct arc_writer *w, int dfd, const char *member, char *
 		if (!excluded(rel, exclude, n_exclude)) {
 			(void)str_fmt(name, sizeof(name), "%s/%s", member, rel);
 			(void)str_fmt(shown, sizeof(shown), "%s/%s", root, rel);
+			struct stat sb;
+			int isdir = e->d_type == DT_DIR ||
+			            (e->d_type == DT_UNKNOWN && /* some file systems do not say */
+			             fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+			             S_ISDIR(sb.st_mode));
 			rc = add_at(w, dirfd(d), e->d_name, name, shown, err);
-			if (rc == 0 && e->d_type == DT_DIR) {
+			if (rc == 0 && isdir) {
 				int sub = openat(dirfd(d), e->d_name,
 				                 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 				if (sub < 0)
@@ -400,11 +414,15 @@ int arc_add_tree(struct arc_writer *w, const char *member, const char *dir,
 	char rel[PATH_MAX] = "";
 	int fd, rc;
 
-	if ((rc = arc_add_path(w, member, dir, err)) != 0)
-		return rc;
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return err_set(err, DROVER_E_IO, dir, "cannot read: %s", strerror(errno));
+	/* The root's member is the directory itself, even when `dir` is a symlink to it (a
+	 * deployment's "current" link): a symlink member with files below it cannot be extracted. */
+	if ((rc = add_at(w, fd, ".", member, dir, err)) != 0) {
+		close(fd);
+		return rc;
+	}
 	return add_tree_at(w, fd, member, rel, 0, dir, exclude, n_exclude, err);
 }
 
@@ -469,10 +487,13 @@ void arc_abort(struct arc_writer *w)
 		return;
 	if (w->a)
 		archive_write_free(w->a);
-	if (w->fd >= 0)
+	if (w->fd >= 0) {
 		close(w->fd);
-	if (w->tmp[0])
-		unlink(w->tmp);
+		/* Only a file that mkostemp() created: before that, tmp may hold a truncated
+		 * template that names an existing file (even the final archive). */
+		if (w->tmp[0])
+			unlink(w->tmp);
+	}
 	free(w->m);
 	free(w->buf);
 	free(w);
@@ -511,23 +532,33 @@ static const char *bad_name(const char *name, uint32_t max)
 	return NULL;
 }
 
-/* Does a symlink at `name` pointing at `target` stay inside the tree? */
+/*
+ * Does a symlink at `name` pointing at `target` stay inside the tree? The link's depth counts
+ * only real components of its name ("./l" and "a//l" are not deeper than "l" and "a/l"), and
+ * only leading ".." may climb: after a name, ".." would resolve from wherever that name leads,
+ * possibly another link (s -> ../.., t -> d/s/../x), which no lexical count can follow.
+ */
 static int link_stays_inside(const char *name, const char *target)
 {
-	int depth = 0;
+	int depth = -1, descended = 0; /* directories above the link */
 
 	if (target[0] == '/' || target[0] == '\0')
 		return 0;
-	for (const char *p = name; (p = strchr(p, '/')) != NULL; p++)
-		depth++; /* directories above the link's own */
+	for (const char *p = name; p;) {
+		const char *s = strchr(p, '/');
+		size_t k = s ? (size_t)(s - p) : strlen(p);
+		if (!(k == 0 || (k == 1 && p[0] == '.')))
+			depth++;
+		p = s ? s + 1 : NULL;
+	}
 	for (const char *p = target; p;) {
 		const char *s = strchr(p, '/');
 		size_t k = s ? (size_t)(s - p) : strlen(p);
 		if (k == 2 && p[0] == '.' && p[1] == '.') {
-			if (--depth < 0)
+			if (descended || --depth < 0)
 				return 0;
 		} else if (!(k == 0 || (k == 1 && p[0] == '.'))) {
-			depth++;
+			descended = 1;
 		}
 		p = s ? s + 1 : NULL;
 	}
@@ -540,12 +571,27 @@ struct reader {
 	struct drover_error *err;
 };
 
+/* libarchive's message, which may be NULL. */
+static const char *astr(struct archive *a)
+{
+	const char *s = archive_error_string(a);
+
+	return s ? s : "no detail from libarchive";
+}
+
 static int refuse(struct reader *r, const char *entry, const char *why)
 {
+	char shown[201];
+	size_t i;
+
+	/* The message is one line: a hostile name may hold newlines or terminal escapes. */
+	for (i = 0; entry[i] && i < sizeof(shown) - 1; i++)
+		shown[i] = (unsigned char)entry[i] < 0x20 || entry[i] == 0x7f ? '?' : entry[i];
+	shown[i] = '\0';
 	return err_set(r->err, DROVER_E_REFUSED, r->path,
-	               "refused: entry '%.200s' %s; the archive is not a drover backup or was "
+	               "refused: entry '%s' %s; the archive is not a drover backup or was "
 	               "tampered with",
-	               entry, why);
+	               shown, why);
 }
 
 int arc_extract(const char *path, const char *staging, const struct arc_limits *lim,
@@ -581,7 +627,7 @@ int arc_extract(const char *path, const char *staging, const struct arc_limits *
 	               ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_NO_OVERWRITE);
 	if (archive_read_open_filename(r.in, path, CHUNK) != ARCHIVE_OK) {
 		rc = err_set(err, DROVER_E_CORRUPT, path, "not a readable tar archive: %s",
-		             archive_error_string(r.in));
+		             astr(r.in));
 		goto out;
 	}
 	/* libarchive's disk writer works relative to the current directory: the staging one. */
@@ -635,11 +681,19 @@ int arc_extract(const char *path, const char *staging, const struct arc_limits *
 			rc = refuse(&r, name, "has a negative size");
 			break;
 		}
+		/* libarchive's NO_OVERWRITE skips an existing file silently (and replaces a symlink):
+		 * a second entry of the same name is refused, so what cb sees is what is on disk. */
+		if (lstat(name, &st) == 0 && !(m.type == ARC_DIR && S_ISDIR(st.st_mode))) {
+			rc = refuse(&r, name, "has the name of an earlier entry");
+			break;
+		}
 		archive_entry_set_perm(e,
 		                       archive_entry_perm(e) & 0755); /* no setuid, no g/o write */
 		(void)str_copy(m.name, sizeof(m.name), name);
+		for (size_t k = strlen(m.name); k > 1 && m.name[k - 1] == '/'; k--)
+			m.name[k - 1] = '\0'; /* "dir/" as the writer named it: "dir" */
 		if (archive_write_header(r.out, e) != ARCHIVE_OK) {
-			rc = refuse(&r, name, archive_error_string(r.out));
+			rc = refuse(&r, name, astr(r.out));
 			break;
 		}
 		md = sha_new();
@@ -660,7 +714,7 @@ int arc_extract(const char *path, const char *staging, const struct arc_limits *
 			}
 			if (archive_write_data_block(r.out, buf, len, off) != ARCHIVE_OK) {
 				rc = err_set(err, DROVER_E_IO, staging, "cannot write %s: %s", name,
-				             archive_error_string(r.out));
+				             astr(r.out));
 				break;
 			}
 			EVP_DigestUpdate(md, buf, len);
@@ -668,12 +722,12 @@ int arc_extract(const char *path, const char *staging, const struct arc_limits *
 				progress(parg, bytes);
 		}
 		if (rc == 0 && b != ARCHIVE_EOF)
-			rc = err_set(err, DROVER_E_CORRUPT, path,
-			             "entry '%.200s' is truncated or damaged: %s", name,
-			             archive_error_string(r.in));
+			rc =
+			    err_set(err, DROVER_E_CORRUPT, path,
+			            "entry '%.200s' is truncated or damaged: %s", name, astr(r.in));
 		if (rc == 0 && archive_write_finish_entry(r.out) != ARCHIVE_OK)
 			rc = err_set(err, DROVER_E_IO, staging, "cannot finish %s: %s", name,
-			             archive_error_string(r.out));
+			             astr(r.out));
 		if (rc == 0 && m.type == ARC_FILE)
 			sha_finish(md, m.sha256);
 		EVP_MD_CTX_free(md);
@@ -685,8 +739,16 @@ int arc_extract(const char *path, const char *staging, const struct arc_limits *
 	}
 	if (rc == 0 && h != ARCHIVE_EOF)
 		rc = err_set(err, DROVER_E_CORRUPT, path, "the archive is truncated or damaged: %s",
-		             archive_error_string(r.in));
+		             astr(r.in));
+	/* Zero blocks read as an empty tar: so does an ISO image or a zeroed file. */
+	if (rc == 0 && entries == 0)
+		rc = err_set(err, DROVER_E_CORRUPT, path, "not a readable tar archive: no entries");
 out:
+	/* libarchive sets directories' modes and times when it closes, by relative path: that
+	 * must happen while the staging directory is still the working directory. */
+	if (r.out && archive_write_close(r.out) != ARCHIVE_OK && rc == 0)
+		rc = err_set(err, DROVER_E_IO, staging, "cannot finish the staging directory: %s",
+		             astr(r.out));
 	if (cwd >= 0) {
 		if (fchdir(cwd) != 0 && rc == 0)
 			rc = err_set(err, DROVER_E_IO, ".",

@@ -1320,3 +1320,94 @@ int reg_site_package_foreach(struct reg *r, int64_t site_id, reg_site_package_cb
 	                " WHERE site_id = ? ORDER BY name",
 	                "i", site_id);
 }
+
+/* ---- backup catalog ---------------------------------------------------------------------------- */
+
+#define BACKUP_COLS                                                                         \
+	"id, site_domain, COALESCE(site_id, 0), path, format, size, sha256, platform_name," \
+	" created_at, COALESCE(task_id, 0), COALESCE(verified_at, 0)"
+
+static void backup_row(sqlite3_stmt *st, struct reg_backup *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->id = sqlite3_column_int64(st, 0);
+	col_copy(st, 1, b->site_domain, sizeof(b->site_domain));
+	b->site_id = sqlite3_column_int64(st, 2);
+	col_copy(st, 3, b->path, sizeof(b->path));
+	col_copy(st, 4, b->format, sizeof(b->format));
+	b->size = (uint64_t)sqlite3_column_int64(st, 5);
+	col_copy(st, 6, b->sha256, sizeof(b->sha256));
+	col_copy(st, 7, b->platform_name, sizeof(b->platform_name));
+	b->created_at = sqlite3_column_int64(st, 8);
+	b->task_id = sqlite3_column_int64(st, 9);
+	b->verified_at = sqlite3_column_int64(st, 10);
+}
+
+static int backup_one(void *arg, sqlite3_stmt *st)
+{
+	backup_row(st, arg);
+	return 1;
+}
+
+int reg_backup_add(struct reg *r, struct reg_backup *b, struct drover_error *err)
+{
+	int rc = run_sql(r, "recording a backup", err,
+	                 "INSERT INTO backups (site_domain, site_id, path, format, size, sha256,"
+	                 " platform_name, created_at, task_id)"
+	                 " VALUES (?, NULLIF(?, 0), ?, ?, ?, ?, ?, ?, NULLIF(?, 0))",
+	                 "sississii", b->site_domain, b->site_id, b->path, b->format,
+	                 (int64_t)b->size, b->sha256, b->platform_name, b->created_at, b->task_id);
+
+	if (rc == 0)
+		b->id = sqlite3_last_insert_rowid(r->db);
+	return rc;
+}
+
+int reg_backup_get(struct reg *r, int64_t id, struct reg_backup *out, struct drover_error *err)
+{
+	int rc = each_row(r, "reading a backup", err, backup_one, out,
+	                  "SELECT " BACKUP_COLS " FROM backups WHERE id = ?", "i", id);
+
+	return rc == 1 ? 0 : rc ? rc : DROVER_E_NOTFOUND;
+}
+
+int reg_backup_get_path(struct reg *r, const char *path, struct reg_backup *out,
+                        struct drover_error *err)
+{
+	int rc = each_row(r, "reading a backup", err, backup_one, out,
+	                  "SELECT " BACKUP_COLS " FROM backups WHERE path = ?", "s", path);
+
+	return rc == 1 ? 0 : rc ? rc : DROVER_E_NOTFOUND;
+}
+
+static int backup_each(void *arg, sqlite3_stmt *st)
+{
+	struct cb_ctx *c = arg;
+	struct reg_backup b;
+
+	backup_row(st, &b);
+	return ((reg_backup_cb)c->cb)(c->arg, &b);
+}
+
+int reg_backup_foreach(struct reg *r, const char *domain, reg_backup_cb cb, void *arg,
+                       struct drover_error *err)
+{
+	struct cb_ctx c = {(void *)cb, arg};
+
+	return each_row(r, "listing backups", err, backup_each, &c,
+	                "SELECT " BACKUP_COLS " FROM backups WHERE ? IS NULL OR site_domain = ?"
+	                " ORDER BY created_at DESC, id DESC",
+	                "ss", domain, domain);
+}
+
+int reg_backup_delete(struct reg *r, int64_t id, struct drover_error *err)
+{
+	return run_sql(r, "removing a backup", err, "DELETE FROM backups WHERE id = ?", "i", id);
+}
+
+int reg_backup_set_verified(struct reg *r, int64_t id, struct drover_error *err)
+{
+	return run_sql(r, "recording a verification", err,
+	               "UPDATE backups SET verified_at = ? WHERE id = ?", "ii", (int64_t)time(NULL),
+	               id);
+}

@@ -187,4 +187,31 @@ int reg_site_set_verified(struct reg *r, int64_t site_id, struct drover_error *e
 int reg_site_package_foreach(struct reg *r, int64_t site_id, reg_site_package_cb cb, void *arg,
                              struct drover_error *err);
 
+/* ---- backup catalog ---------------------------------------------------------------------------- */
+
+struct reg_backup {
+	int64_t id;
+	char site_domain[256];
+	int64_t site_id; /* 0 if the site is gone */
+	char path[PATH_MAX];
+	char format[8];
+	uint64_t size;
+	char sha256[65];
+	char platform_name[REG_NAME_MAX];
+	int64_t created_at;
+	int64_t task_id;     /* 0 = made by `drover backup` */
+	int64_t verified_at; /* 0 = never */
+};
+typedef int (*reg_backup_cb)(void *arg, const struct reg_backup *b);
+
+int reg_backup_add(struct reg *r, struct reg_backup *b, struct drover_error *err);
+int reg_backup_get(struct reg *r, int64_t id, struct reg_backup *out, struct drover_error *err);
+int reg_backup_get_path(struct reg *r, const char *path, struct reg_backup *out,
+                        struct drover_error *err);
+/* Newest first; domain NULL = every site. */
+int reg_backup_foreach(struct reg *r, const char *domain, reg_backup_cb cb, void *arg,
+                       struct drover_error *err);
+int reg_backup_delete(struct reg *r, int64_t id, struct drover_error *err);
+int reg_backup_set_verified(struct reg *r, int64_t id, struct drover_error *err);
+
 #endif
