@@ -30,6 +30,10 @@ struct arc_member {
 	int type; /* ARC_* */
 	uint64_t size;
 	char sha256[ARC_SHA256_HEX]; /* of the content; "" for directories and symlinks */
+	/* arc_extract only: the first and the last bytes of a file's content */
+	unsigned char head[16];
+	char tail[64];
+	size_t tail_len;
 };
 
 /* Progress: bytes of member content written or read so far. */
@@ -70,15 +74,25 @@ extern const struct arc_limits arc_default_limits;
 /* Called for each entry extracted, with its checksum. */
 typedef int (*arc_entry_fn)(void *arg, const struct arc_member *m);
 
+/* Keep one member's content in memory while extracting (the manifest): up to cap bytes. */
+struct arc_capture {
+	const char *name;
+	char *buf; /* malloc'd by arc_extract, NUL-terminated; the caller frees it */
+	size_t len;
+	size_t cap;
+	int found;
+};
+
 /*
  * Extract the archive at `path` into `staging` (an existing, empty directory). Each entry is
- * checked, then written with libarchive's secure flags; cb sees each one with its SHA-256. On any
+ * checked, then written with libarchive's secure flags; cb sees each one with its SHA-256.
+ * staging NULL: read and check everything, write nothing (backup verify). On any
  * refusal the error names the entry and the rule it broke; what was written stays inside staging
  * (the caller removes it).
  */
 int arc_extract(const char *path, const char *staging, const struct arc_limits *lim,
                 arc_entry_fn cb, void *arg, arc_progress_fn progress, void *parg,
-                struct drover_error *err);
+                struct arc_capture *capture, struct drover_error *err);
 
 /* SHA-256 of a file, as hex. */
 int arc_sha256_file(const char *path, char out[ARC_SHA256_HEX], uint64_t *size,

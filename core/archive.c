@@ -565,6 +565,44 @@ static int link_stays_inside(const char *name, const char *target)
 	return 1;
 }
 
+/* The first and last bytes of a member, for checks like "is the dump complete?". */
+static void keep_ends(struct arc_member *m, const void *data, size_t len)
+{
+	const unsigned char *d = data;
+	size_t have = m->size - len; /* bytes of this member before this block */
+
+	for (size_t i = 0; have + i < sizeof(m->head) && i < len; i++)
+		m->head[have + i] = d[i];
+	if (len >= sizeof(m->tail)) {
+		memcpy(m->tail, d + len - sizeof(m->tail), sizeof(m->tail));
+		m->tail_len = sizeof(m->tail);
+	} else {
+		size_t keep = sizeof(m->tail) - len;
+		if (keep > m->tail_len)
+			keep = m->tail_len;
+		memmove(m->tail, m->tail + m->tail_len - keep, keep);
+		memcpy(m->tail + keep, d, len);
+		m->tail_len = keep + len;
+	}
+}
+
+static int capture_data(struct arc_capture *c, const void *data, size_t len,
+                        struct drover_error *err)
+{
+	char *nb;
+
+	if (c->len + len > c->cap)
+		return err_set(err, DROVER_E_RANGE, c->name, "is larger than %zu bytes", c->cap);
+	nb = realloc(c->buf, c->len + len + 1);
+	if (!nb)
+		return err_set(err, DROVER_E_NOMEM, c->name, "out of memory");
+	memcpy(nb + c->len, data, len);
+	c->len += len;
+	nb[c->len] = '\0';
+	c->buf = nb;
+	return 0;
+}
+
 struct reader {
 	struct archive *in, *out;
 	const char *path;
@@ -596,7 +634,7 @@ static int refuse(struct reader *r, const char *entry, const char *why)
 
 int arc_extract(const char *path, const char *staging, const struct arc_limits *lim,
                 arc_entry_fn cb, void *arg, arc_progress_fn progress, void *parg,
-                struct drover_error *err)
+                struct arc_capture *capture, struct drover_error *err)
 {
 	struct reader r = {archive_read_new(), archive_write_disk_new(), path, err};
 	struct archive_entry *e;
@@ -631,7 +669,7 @@ int arc_extract(const char *path, const char *staging, const struct arc_limits *
 		goto out;
 	}
 	/* libarchive's disk writer works relative to the current directory: the staging one. */
-	if (chdir(staging) != 0) {
+	if (staging && chdir(staging) != 0) {
 		rc = err_set(err, DROVER_E_IO, staging, "cannot enter the staging directory: %s",
 		             strerror(errno));
 		goto out;
@@ -683,7 +721,8 @@ int arc_extract(const char *path, const char *staging, const struct arc_limits *
 		}
 		/* libarchive's NO_OVERWRITE skips an existing file silently (and replaces a symlink):
 		 * a second entry of the same name is refused, so what cb sees is what is on disk. */
-		if (lstat(name, &st) == 0 && !(m.type == ARC_DIR && S_ISDIR(st.st_mode))) {
+		if (staging && lstat(name, &st) == 0 &&
+		    !(m.type == ARC_DIR && S_ISDIR(st.st_mode))) {
 			rc = refuse(&r, name, "has the name of an earlier entry");
 			break;
 		}
@@ -692,7 +731,14 @@ int arc_extract(const char *path, const char *staging, const struct arc_limits *
 		(void)str_copy(m.name, sizeof(m.name), name);
 		for (size_t k = strlen(m.name); k > 1 && m.name[k - 1] == '/'; k--)
 			m.name[k - 1] = '\0'; /* "dir/" as the writer named it: "dir" */
-		if (archive_write_header(r.out, e) != ARCHIVE_OK) {
+		if (capture && strcmp(capture->name, m.name) == 0) {
+			if (capture->found) {
+				rc = refuse(&r, name, "appears twice");
+				break;
+			}
+			capture->found = 1;
+		}
+		if (staging && archive_write_header(r.out, e) != ARCHIVE_OK) {
 			rc = refuse(&r, name, astr(r.out));
 			break;
 		}
@@ -712,7 +758,12 @@ int arc_extract(const char *path, const char *staging, const struct arc_limits *
 				                  "archive bomb?)");
 				break;
 			}
-			if (archive_write_data_block(r.out, buf, len, off) != ARCHIVE_OK) {
+			keep_ends(&m, buf, len);
+			if (capture && strcmp(capture->name, m.name) == 0 &&
+			    (rc = capture_data(capture, buf, len, err)) != 0)
+				break;
+			if (staging &&
+			    archive_write_data_block(r.out, buf, len, off) != ARCHIVE_OK) {
 				rc = err_set(err, DROVER_E_IO, staging, "cannot write %s: %s", name,
 				             astr(r.out));
 				break;
@@ -725,7 +776,7 @@ int arc_extract(const char *path, const char *staging, const struct arc_limits *
 			rc =
 			    err_set(err, DROVER_E_CORRUPT, path,
 			            "entry '%.200s' is truncated or damaged: %s", name, astr(r.in));
-		if (rc == 0 && archive_write_finish_entry(r.out) != ARCHIVE_OK)
+		if (rc == 0 && staging && archive_write_finish_entry(r.out) != ARCHIVE_OK)
 			rc = err_set(err, DROVER_E_IO, staging, "cannot finish %s: %s", name,
 			             astr(r.out));
 		if (rc == 0 && m.type == ARC_FILE)
@@ -746,7 +797,7 @@ int arc_extract(const char *path, const char *staging, const struct arc_limits *
 out:
 	/* libarchive sets directories' modes and times when it closes, by relative path: that
 	 * must happen while the staging directory is still the working directory. */
-	if (r.out && archive_write_close(r.out) != ARCHIVE_OK && rc == 0)
+	if (r.out && staging && archive_write_close(r.out) != ARCHIVE_OK && rc == 0)
 		rc = err_set(err, DROVER_E_IO, staging, "cannot finish the staging directory: %s",
 		             astr(r.out));
 	if (cwd >= 0) {

@@ -3,7 +3,7 @@
 
 #include <inttypes.h>
 
-void json_init(struct json *j, FILE *out)
+void jw_init(struct jw *j, FILE *out)
 {
 	j->out = out;
 	j->depth = 0;
@@ -11,7 +11,7 @@ void json_init(struct json *j, FILE *out)
 	j->after_key = 0;
 }
 
-static void indent(struct json *j)
+static void indent(struct jw *j)
 {
 	fputc('\n', j->out);
 	for (int i = 0; i < j->depth; i++)
@@ -19,7 +19,7 @@ static void indent(struct json *j)
 }
 
 /* Separator and indentation before a value or a key. */
-static void before_item(struct json *j)
+static void before_item(struct jw *j)
 {
 	if (j->after_key) {
 		j->after_key = 0;
@@ -32,7 +32,7 @@ static void before_item(struct json *j)
 	}
 }
 
-static void container_begin(struct json *j, char c)
+static void container_begin(struct jw *j, char c)
 {
 	before_item(j);
 	fputc(c, j->out);
@@ -41,7 +41,7 @@ static void container_begin(struct json *j, char c)
 	j->count[j->depth] = 0;
 }
 
-static void container_end(struct json *j, char c)
+static void container_end(struct jw *j, char c)
 {
 	int had = j->count[j->depth];
 
@@ -52,19 +52,19 @@ static void container_end(struct json *j, char c)
 	fputc(c, j->out);
 }
 
-void json_obj_begin(struct json *j)
+void jw_obj_begin(struct jw *j)
 {
 	container_begin(j, '{');
 }
-void json_obj_end(struct json *j)
+void jw_obj_end(struct jw *j)
 {
 	container_end(j, '}');
 }
-void json_arr_begin(struct json *j)
+void jw_arr_begin(struct jw *j)
 {
 	container_begin(j, '[');
 }
-void json_arr_end(struct json *j)
+void jw_arr_end(struct jw *j)
 {
 	container_end(j, ']');
 }
@@ -89,7 +89,7 @@ static void write_string(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-void json_key(struct json *j, const char *key)
+void jw_key(struct jw *j, const char *key)
 {
 	before_item(j);
 	write_string(j->out, key);
@@ -97,7 +97,7 @@ void json_key(struct json *j, const char *key)
 	j->after_key = 1;
 }
 
-void json_str(struct json *j, const char *s)
+void jw_str(struct jw *j, const char *s)
 {
 	before_item(j);
 	if (s)
@@ -106,43 +106,43 @@ void json_str(struct json *j, const char *s)
 		fputs("null", j->out);
 }
 
-void json_int(struct json *j, int64_t v)
+void jw_int(struct jw *j, int64_t v)
 {
 	before_item(j);
 	fprintf(j->out, "%" PRId64, v);
 }
 
-void json_bool(struct json *j, int v)
+void jw_bool(struct jw *j, int v)
 {
 	before_item(j);
 	fputs(v ? "true" : "false", j->out);
 }
 
-void json_null(struct json *j)
+void jw_null(struct jw *j)
 {
 	before_item(j);
 	fputs("null", j->out);
 }
 
-void json_end(struct json *j)
+void jw_end(struct jw *j)
 {
 	fputc('\n', j->out);
 }
 
-void json_kstr(struct json *j, const char *key, const char *s)
+void jw_kstr(struct jw *j, const char *key, const char *s)
 {
-	json_key(j, key);
-	json_str(j, s);
+	jw_key(j, key);
+	jw_str(j, s);
 }
 
-void json_kint(struct json *j, const char *key, int64_t v)
+void jw_kint(struct jw *j, const char *key, int64_t v)
 {
-	json_key(j, key);
-	json_int(j, v);
+	jw_key(j, key);
+	jw_int(j, v);
 }
 
-void json_kbool(struct json *j, const char *key, int v)
+void jw_kbool(struct jw *j, const char *key, int v)
 {
-	json_key(j, key);
-	json_bool(j, v);
+	jw_key(j, key);
+	jw_bool(j, v);
 }

@@ -1,4 +1,4 @@
-/* json.h: a small streaming JSON writer for --json output (RFC 8259, UTF-8 passed through). */
+/* json.h: jw_, a small streaming JSON writer for --json output (RFC 8259, UTF-8 passed through). */
 #ifndef DROVER_JSON_H
 #define DROVER_JSON_H
 
@@ -7,29 +7,29 @@
 
 #define JSON_MAX_DEPTH 32
 
-struct json {
+struct jw {
 	FILE *out;
 	int depth;
 	int count[JSON_MAX_DEPTH]; /* members written at each level */
 	int after_key;
 };
 
-void json_init(struct json *j, FILE *out);
-void json_obj_begin(struct json *j);
-void json_obj_end(struct json *j);
-void json_arr_begin(struct json *j);
-void json_arr_end(struct json *j);
-void json_key(struct json *j, const char *key);
-void json_str(struct json *j, const char *s); /* NULL writes null */
-void json_int(struct json *j, int64_t v);
-void json_bool(struct json *j, int v);
-void json_null(struct json *j);
+void jw_init(struct jw *j, FILE *out);
+void jw_obj_begin(struct jw *j);
+void jw_obj_end(struct jw *j);
+void jw_arr_begin(struct jw *j);
+void jw_arr_end(struct jw *j);
+void jw_key(struct jw *j, const char *key);
+void jw_str(struct jw *j, const char *s); /* NULL writes null */
+void jw_int(struct jw *j, int64_t v);
+void jw_bool(struct jw *j, int v);
+void jw_null(struct jw *j);
 /* Finish the document with a newline. */
-void json_end(struct json *j);
+void jw_end(struct jw *j);
 
 /* key + value shorthands */
-void json_kstr(struct json *j, const char *key, const char *s);
-void json_kint(struct json *j, const char *key, int64_t v);
-void json_kbool(struct json *j, const char *key, int v);
+void jw_kstr(struct jw *j, const char *key, const char *s);
+void jw_kint(struct jw *j, const char *key, int64_t v);
+void jw_kbool(struct jw *j, const char *key, int v);
 
 #endif

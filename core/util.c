@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int str_copy(char *dst, size_t size, const char *src)
 {
@@ -132,4 +135,42 @@ char *str_dup(const char *s)
 	if (p)
 		memcpy(p, s, n);
 	return p;
+}
+
+static int remove_at(int dfd, const char *name, int depth)
+{
+	struct stat st;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return errno == ENOENT ? 0 : DROVER_E_IO;
+	if (S_ISDIR(st.st_mode)) {
+		int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		DIR *d;
+		struct dirent *e;
+		int rc = 0;
+
+		if (fd < 0 || depth > 256) {
+			if (fd >= 0)
+				close(fd);
+			return DROVER_E_IO;
+		}
+		d = fdopendir(fd);
+		if (!d) {
+			close(fd);
+			return DROVER_E_IO;
+		}
+		while (rc == 0 && (e = readdir(d)) != NULL)
+			if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+				rc = remove_at(dirfd(d), e->d_name, depth + 1);
+		closedir(d);
+		if (rc)
+			return rc;
+		return unlinkat(dfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT ? 0 : DROVER_E_IO;
+	}
+	return unlinkat(dfd, name, 0) == 0 || errno == ENOENT ? 0 : DROVER_E_IO;
+}
+
+int path_remove_tree(const char *path)
+{
+	return remove_at(AT_FDCWD, path, 0);
 }

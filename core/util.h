@@ -28,6 +28,10 @@ const char *path_base(const char *path);
 /* mkdir -p with `mode` for the directories it creates; 0 or DROVER_E_IO (errno kept). */
 int path_mkdirs(const char *path, unsigned mode);
 
+/* rm -rf: remove `path` and everything below it, without following symlinks. Missing is fine.
+ * 0 or DROVER_E_IO (errno kept). */
+int path_remove_tree(const char *path);
+
 /* 1 if s ends with suffix. */
 int str_endswith(const char *s, const char *suffix);
 

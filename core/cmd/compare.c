@@ -9,50 +9,50 @@
 #include "json.h"
 #include "util.h"
 
-static void json_result(struct json *j, const struct cmp_result *r)
+static void json_result(struct jw *j, const struct cmp_result *r)
 {
-	json_obj_begin(j);
-	json_kstr(j, "site", r->site.domain);
-	json_kstr(j, "platform", r->from.name);
-	json_kstr(j, "core_version", r->from.core_version);
-	json_kbool(j, "schema_fresh", r->schema_fresh);
-	json_key(j, "candidates");
-	json_arr_begin(j);
+	jw_obj_begin(j);
+	jw_kstr(j, "site", r->site.domain);
+	jw_kstr(j, "platform", r->from.name);
+	jw_kstr(j, "core_version", r->from.core_version);
+	jw_kbool(j, "schema_fresh", r->schema_fresh);
+	jw_key(j, "candidates");
+	jw_arr_begin(j);
 	for (size_t i = 0; i < r->n; i++) {
 		const struct cmp_target *t = &r->t[i];
-		json_obj_begin(j);
-		json_kstr(j, "platform", t->p.name);
-		json_kstr(j, "core_version", t->p.core_version);
-		json_kbool(j, "eligible", t->eligible);
-		json_key(j, "blocked_by");
-		json_arr_begin(j);
+		jw_obj_begin(j);
+		jw_kstr(j, "platform", t->p.name);
+		jw_kstr(j, "core_version", t->p.core_version);
+		jw_kbool(j, "eligible", t->eligible);
+		jw_key(j, "blocked_by");
+		jw_arr_begin(j);
 		for (size_t k = 0; k < t->n_reasons; k++)
-			json_str(j, t->reasons[k]);
-		json_arr_end(j);
-		json_key(j, "counts");
-		json_obj_begin(j);
+			jw_str(j, t->reasons[k]);
+		jw_arr_end(j);
+		jw_key(j, "counts");
+		jw_obj_begin(j);
 		for (int v = CMP_UNCHANGED; v <= CMP_ERROR; v++)
-			json_kint(j, cmp_verdict_name(v), (int64_t)t->counts[v]);
-		json_obj_end(j);
-		json_key(j, "packages");
-		json_arr_begin(j);
+			jw_kint(j, cmp_verdict_name(v), (int64_t)t->counts[v]);
+		jw_obj_end(j);
+		jw_key(j, "packages");
+		jw_arr_begin(j);
 		for (size_t k = 0; k < t->n; k++) {
 			const struct cmp_pkg *p = &t->pk[k];
-			json_obj_begin(j);
-			json_kstr(j, "name", p->name);
-			json_kstr(j, "verdict", cmp_verdict_name(p->verdict));
-			json_kstr(j, "from_version", p->from_version);
-			json_kstr(j, "to_version", p->to_version);
-			json_kstr(j, "site_schema", p->site_schema);
-			json_kstr(j, "to_schema", p->to_schema);
-			json_kstr(j, "message", p->message);
-			json_obj_end(j);
+			jw_obj_begin(j);
+			jw_kstr(j, "name", p->name);
+			jw_kstr(j, "verdict", cmp_verdict_name(p->verdict));
+			jw_kstr(j, "from_version", p->from_version);
+			jw_kstr(j, "to_version", p->to_version);
+			jw_kstr(j, "site_schema", p->site_schema);
+			jw_kstr(j, "to_schema", p->to_schema);
+			jw_kstr(j, "message", p->message);
+			jw_obj_end(j);
 		}
-		json_arr_end(j);
-		json_obj_end(j);
+		jw_arr_end(j);
+		jw_obj_end(j);
 	}
-	json_arr_end(j);
-	json_obj_end(j);
+	jw_arr_end(j);
+	jw_obj_end(j);
 }
 
 static void text_result(const struct cmp_result *r, int details)
@@ -103,7 +103,7 @@ static int run(struct app *a, int argc, char **argv)
 	struct cmp_cache *cache = NULL;
 	struct sites l = {0};
 	struct reg *reg;
-	struct json j;
+	struct jw j;
 	int all = 0, rc, status = EXIT_DONE, blocked = 0;
 
 	for (int i = 1; i < argc; i++) {
@@ -140,9 +140,9 @@ static int run(struct app *a, int argc, char **argv)
 		return app_fail(a);
 	}
 	if (a->json) {
-		json_init(&j, stdout);
+		jw_init(&j, stdout);
 		if (all)
-			json_arr_begin(&j);
+			jw_arr_begin(&j);
 	}
 	for (size_t i = 0; i < l.n; i++) {
 		struct cmp_result r;
@@ -165,8 +165,8 @@ static int run(struct app *a, int argc, char **argv)
 	}
 	if (a->json) {
 		if (all)
-			json_arr_end(&j);
-		json_end(&j);
+			jw_arr_end(&j);
+		jw_end(&j);
 	}
 	cmp_cache_free(cache);
 	free(l.v);

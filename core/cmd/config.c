@@ -39,7 +39,7 @@ static void text_bool(int indent, const char *key, int v)
 }
 
 /* One adapter option's effective value, as text, JSON or not at all if unset. */
-static void adapter_option(struct app *a, struct json *j, const struct ldr_entry *e,
+static void adapter_option(struct app *a, struct jw *j, const struct ldr_entry *e,
                            const struct drover_option *o)
 {
 	char buf[4096];
@@ -50,19 +50,19 @@ static void adapter_option(struct app *a, struct json *j, const struct ldr_entry
 
 	if (o->type == DROVER_OPT_INT && cfg_adapter_int(&a->cfg, e->name, o, &iv) == 0) {
 		if (j)
-			json_kint(j, o->key, iv);
+			jw_kint(j, o->key, iv);
 		else
 			printf("    %s = %" PRId64 ";%s\n", o->key, iv, origin);
 	} else if (o->type == DROVER_OPT_BOOL && cfg_adapter_bool(&a->cfg, e->name, o, &bv) == 0) {
 		if (j)
-			json_kbool(j, o->key, bv);
+			jw_kbool(j, o->key, bv);
 		else
 			printf("    %s = %s;%s\n", o->key, bv ? "true" : "false", origin);
 	} else if (o->type == DROVER_OPT_STRING &&
 	           cfg_adapter_str(&a->cfg, e->name, o, buf, sizeof(buf)) == 0) {
 		const char *v = (o->flags & DROVER_OPT_SECRET) ? MASK : buf;
 		if (j) {
-			json_kstr(j, o->key, v);
+			jw_kstr(j, o->key, v);
 		} else {
 			printf("    %s = ", o->key);
 			put_str(v);
@@ -134,72 +134,71 @@ static void show_text(struct app *a)
 static void show_json(struct app *a)
 {
 	const struct cfg *c = &a->cfg;
-	struct json j;
+	struct jw j;
 
-	json_init(&j, stdout);
-	json_obj_begin(&j);
-	json_key(&j, "source");
-	json_obj_begin(&j);
-	json_kstr(&j, "kind", cfg_source_name(c->source));
-	json_kstr(&j, "file", c->file[0] ? c->file : NULL);
-	json_obj_end(&j);
-	json_kstr(&j, "data_dir", c->data_dir);
-	json_kstr(&j, "registry", c->registry);
-	json_kstr(&j, "backup_dir", c->backup_dir);
-	json_key(&j, "plugin_dirs");
-	json_arr_begin(&j);
+	jw_init(&j, stdout);
+	jw_obj_begin(&j);
+	jw_key(&j, "source");
+	jw_obj_begin(&j);
+	jw_kstr(&j, "kind", cfg_source_name(c->source));
+	jw_kstr(&j, "file", c->file[0] ? c->file : NULL);
+	jw_obj_end(&j);
+	jw_kstr(&j, "data_dir", c->data_dir);
+	jw_kstr(&j, "registry", c->registry);
+	jw_kstr(&j, "backup_dir", c->backup_dir);
+	jw_key(&j, "plugin_dirs");
+	jw_arr_begin(&j);
 	for (size_t i = 0; i < c->n_plugin_dirs; i++)
-		json_str(&j, c->plugin_dirs[i].path);
-	json_arr_end(&j);
-	json_kbool(&j, "builtin_plugins", c->builtin_plugins);
-	json_kstr(&j, "log_level", cfg_log_level_name(c->log_level));
-	json_kstr(&j, "default_db_server", c->default_db_server);
-	json_key(&j, "backups");
-	json_obj_begin(&j);
-	json_kstr(&j, "format", c->backups.format);
-	json_kint(&j, "zstd_level", c->backups.zstd_level);
-	json_kint(&j, "threads", c->backups.threads);
-	json_kint(&j, "keep_last", c->backups.keep_last);
-	json_kint(&j, "keep_daily", c->backups.keep_daily);
-	json_kint(&j, "keep_weekly", c->backups.keep_weekly);
-	json_kint(&j, "keep_monthly", c->backups.keep_monthly);
-	json_obj_end(&j);
-	json_key(&j, "db_servers");
-	json_obj_begin(&j);
+		jw_str(&j, c->plugin_dirs[i].path);
+	jw_arr_end(&j);
+	jw_kbool(&j, "builtin_plugins", c->builtin_plugins);
+	jw_kstr(&j, "log_level", cfg_log_level_name(c->log_level));
+	jw_kstr(&j, "default_db_server", c->default_db_server);
+	jw_key(&j, "backups");
+	jw_obj_begin(&j);
+	jw_kstr(&j, "format", c->backups.format);
+	jw_kint(&j, "zstd_level", c->backups.zstd_level);
+	jw_kint(&j, "threads", c->backups.threads);
+	jw_kint(&j, "keep_last", c->backups.keep_last);
+	jw_kint(&j, "keep_daily", c->backups.keep_daily);
+	jw_kint(&j, "keep_weekly", c->backups.keep_weekly);
+	jw_kint(&j, "keep_monthly", c->backups.keep_monthly);
+	jw_obj_end(&j);
+	jw_key(&j, "db_servers");
+	jw_obj_begin(&j);
 	for (size_t i = 0; i < c->n_db_servers; i++) {
 		const struct cfg_db_server *d = &c->db_servers[i];
 		int sqlite = strcmp(d->driver, "sqlite") == 0;
-		json_key(&j, d->name);
-		json_obj_begin(&j);
-		json_kstr(&j, "driver", d->driver);
+		jw_key(&j, d->name);
+		jw_obj_begin(&j);
+		jw_kstr(&j, "driver", d->driver);
 		if (sqlite) {
-			json_kstr(&j, "directory", d->directory);
+			jw_kstr(&j, "directory", d->directory);
 		} else {
-			json_kstr(&j, "host", d->host);
-			json_kint(&j, "port", d->port);
-			json_kstr(&j, "socket", d->socket[0] ? d->socket : NULL);
-			json_kstr(&j, "user", d->user);
-			json_kstr(&j, "password_file",
-			          d->password_file[0] ? d->password_file : NULL);
+			jw_kstr(&j, "host", d->host);
+			jw_kint(&j, "port", d->port);
+			jw_kstr(&j, "socket", d->socket[0] ? d->socket : NULL);
+			jw_kstr(&j, "user", d->user);
+			jw_kstr(&j, "password_file", d->password_file[0] ? d->password_file : NULL);
 		}
-		json_obj_end(&j);
+		jw_obj_end(&j);
 	}
-	json_obj_end(&j);
-	json_key(&j, "adapters");
-	json_obj_begin(&j);
+	jw_obj_end(&j);
+	jw_key(&j, "adapters");
+	jw_obj_begin(&j);
 	for (size_t i = 0; i < a->ldr.n; i++) {
 		const struct ldr_entry *e = &a->ldr.v[i];
 		if (!e->loaded)
 			continue;
-		json_key(&j, e->name);
-		json_obj_begin(&j);
+		jw_key(&j, e->name);
+		jw_obj_begin(&j);
 		for (const struct drover_option *o = e->desc->options; o && o->key; o++)
 			adapter_option(a, &j, e, o);
-		json_obj_end(&j);
+		jw_obj_end(&j);
 	}
-	json_obj_end(&j);
-	json_obj_end(&j);
-	json_end(&j);
+	jw_obj_end(&j);
+	jw_obj_end(&j);
+	jw_end(&j);
 }
 
 static int run(struct app *a, int argc, char **argv)
@@ -217,13 +216,13 @@ static int run(struct app *a, int argc, char **argv)
 		return app_fail(a);
 	if (!show) {
 		if (a->json) {
-			struct json j;
-			json_init(&j, stdout);
-			json_obj_begin(&j);
-			json_kbool(&j, "valid", 1);
-			json_kstr(&j, "file", a->cfg.file[0] ? a->cfg.file : NULL);
-			json_obj_end(&j);
-			json_end(&j);
+			struct jw j;
+			jw_init(&j, stdout);
+			jw_obj_begin(&j);
+			jw_kbool(&j, "valid", 1);
+			jw_kstr(&j, "file", a->cfg.file[0] ? a->cfg.file : NULL);
+			jw_obj_end(&j);
+			jw_end(&j);
 		} else if (!a->quiet)
 			printf("configuration is valid: %s\n",
 			       a->cfg.file[0] ? a->cfg.file : "embedded defaults");

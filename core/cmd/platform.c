@@ -17,26 +17,26 @@ static void print_notes(struct app *a, const struct reg_platform *p, const struc
 			        s->notes.v[i]);
 }
 
-static void json_scan(struct json *j, const struct reg_platform *p, const struct inv_scan *s)
+static void json_scan(struct jw *j, const struct reg_platform *p, const struct inv_scan *s)
 {
-	json_obj_begin(j);
-	json_kstr(j, "name", p->name);
-	json_kstr(j, "path", p->path);
-	json_kstr(j, "adapter", p->adapter);
-	json_kstr(j, "cms", p->cms);
-	json_kstr(j, "distribution", p->distribution);
-	json_kint(j, "generation", p->generation);
-	json_kstr(j, "core_version", p->core_version);
-	json_kbool(j, "rescanned", s->rescanned);
-	json_kint(j, "files", (int64_t)s->files);
-	json_kint(j, "packages", (int64_t)s->packages);
-	json_kint(j, "milliseconds", (int64_t)(s->seconds * 1000.0 + 0.5));
-	json_key(j, "warnings");
-	json_arr_begin(j);
+	jw_obj_begin(j);
+	jw_kstr(j, "name", p->name);
+	jw_kstr(j, "path", p->path);
+	jw_kstr(j, "adapter", p->adapter);
+	jw_kstr(j, "cms", p->cms);
+	jw_kstr(j, "distribution", p->distribution);
+	jw_kint(j, "generation", p->generation);
+	jw_kstr(j, "core_version", p->core_version);
+	jw_kbool(j, "rescanned", s->rescanned);
+	jw_kint(j, "files", (int64_t)s->files);
+	jw_kint(j, "packages", (int64_t)s->packages);
+	jw_kint(j, "milliseconds", (int64_t)(s->seconds * 1000.0 + 0.5));
+	jw_key(j, "warnings");
+	jw_arr_begin(j);
 	for (size_t i = 0; i < s->notes.n; i++)
-		json_str(j, s->notes.v[i]);
-	json_arr_end(j);
-	json_obj_end(j);
+		jw_str(j, s->notes.v[i]);
+	jw_arr_end(j);
+	jw_obj_end(j);
 }
 
 static void text_scan(const char *verb, const struct reg_platform *p, const struct inv_scan *s)
@@ -72,10 +72,10 @@ static int add(struct app *a, int argc, char **argv)
 		return app_fail(a);
 	print_notes(a, &p, &scan);
 	if (a->json) {
-		struct json j;
-		json_init(&j, stdout);
+		struct jw j;
+		jw_init(&j, stdout);
 		json_scan(&j, &p, &scan);
-		json_end(&j);
+		jw_end(&j);
 	} else if (!a->quiet) {
 		text_scan("added", &p, &scan);
 	}
@@ -141,14 +141,14 @@ static int select_platforms(struct app *a, int argc, char **argv, struct plist *
 static int verify(struct app *a, int argc, char **argv)
 {
 	struct plist l;
-	struct json j;
+	struct jw j;
 	int rc = select_platforms(a, argc, argv, &l), failed = 0;
 
 	if (rc)
 		return rc;
 	if (a->json) {
-		json_init(&j, stdout);
-		json_arr_begin(&j);
+		jw_init(&j, stdout);
+		jw_arr_begin(&j);
 	}
 	for (size_t i = 0; i < l.n; i++) {
 		struct inv_scan scan;
@@ -166,8 +166,8 @@ static int verify(struct app *a, int argc, char **argv)
 		inv_notes_free(&scan.notes);
 	}
 	if (a->json) {
-		json_arr_end(&j);
-		json_end(&j);
+		jw_arr_end(&j);
+		jw_end(&j);
 	}
 	free(l.v);
 	return failed ? EXIT_FAILED : EXIT_DONE;
@@ -188,22 +188,22 @@ static int list(struct app *a, int argc, char **argv)
 		return app_fail(a);
 	}
 	if (a->json) {
-		struct json j;
-		json_init(&j, stdout);
-		json_arr_begin(&j);
+		struct jw j;
+		jw_init(&j, stdout);
+		jw_arr_begin(&j);
 		for (size_t i = 0; i < l.n; i++) {
 			const struct reg_platform *p = &l.v[i];
-			json_obj_begin(&j);
-			json_kstr(&j, "name", p->name);
-			json_kstr(&j, "adapter", p->adapter);
-			json_kstr(&j, "distribution", p->distribution);
-			json_kstr(&j, "core_version", p->core_version);
-			json_kint(&j, "sites", p->n_sites);
-			json_kstr(&j, "path", p->path);
-			json_obj_end(&j);
+			jw_obj_begin(&j);
+			jw_kstr(&j, "name", p->name);
+			jw_kstr(&j, "adapter", p->adapter);
+			jw_kstr(&j, "distribution", p->distribution);
+			jw_kstr(&j, "core_version", p->core_version);
+			jw_kint(&j, "sites", p->n_sites);
+			jw_kstr(&j, "path", p->path);
+			jw_obj_end(&j);
 		}
-		json_arr_end(&j);
-		json_end(&j);
+		jw_arr_end(&j);
+		jw_end(&j);
 	} else if (l.n == 0) {
 		printf("no platforms yet: add one with 'drover platform add NAME PATH'\n");
 	} else {
@@ -239,37 +239,37 @@ static int show(struct app *a, int argc, char **argv)
 		return app_fail(a);
 	}
 	if (a->json) {
-		struct json j;
+		struct jw j;
 		const struct reg_platform *p = &l.v[0];
-		json_init(&j, stdout);
-		json_obj_begin(&j);
-		json_kstr(&j, "name", p->name);
-		json_kstr(&j, "path", p->path);
-		json_kstr(&j, "adapter", p->adapter);
-		json_kstr(&j, "distribution", p->distribution);
-		json_kint(&j, "generation", p->generation);
-		json_kstr(&j, "core_version", p->core_version);
-		json_kint(&j, "sites", p->n_sites);
-		json_kint(&j, "scanned_at", p->scanned_at);
-		json_key(&j, "packages");
-		json_arr_begin(&j);
+		jw_init(&j, stdout);
+		jw_obj_begin(&j);
+		jw_kstr(&j, "name", p->name);
+		jw_kstr(&j, "path", p->path);
+		jw_kstr(&j, "adapter", p->adapter);
+		jw_kstr(&j, "distribution", p->distribution);
+		jw_kint(&j, "generation", p->generation);
+		jw_kstr(&j, "core_version", p->core_version);
+		jw_kint(&j, "sites", p->n_sites);
+		jw_kint(&j, "scanned_at", p->scanned_at);
+		jw_key(&j, "packages");
+		jw_arr_begin(&j);
 		for (size_t i = 0; i < pk.n; i++) {
 			const struct reg_package *k = &pk.v[i];
-			json_obj_begin(&j);
-			json_kstr(&j, "name", k->name);
-			json_kstr(&j, "type", k->type);
-			json_kstr(&j, "version", k->version);
-			json_kstr(&j, "schema", k->schema);
-			json_kstr(&j, "path", k->path);
-			json_kstr(&j, "origin", origin(k));
-			json_kbool(&j, "site_specific", k->site_dir[0] != '\0');
-			json_kstr(&j, "site", k->site_dir[0] ? k->site_dir : NULL);
-			json_kbool(&j, "disabled", (k->flags & DROVER_PKG_DISABLED) != 0);
-			json_obj_end(&j);
+			jw_obj_begin(&j);
+			jw_kstr(&j, "name", k->name);
+			jw_kstr(&j, "type", k->type);
+			jw_kstr(&j, "version", k->version);
+			jw_kstr(&j, "schema", k->schema);
+			jw_kstr(&j, "path", k->path);
+			jw_kstr(&j, "origin", origin(k));
+			jw_kbool(&j, "site_specific", k->site_dir[0] != '\0');
+			jw_kstr(&j, "site", k->site_dir[0] ? k->site_dir : NULL);
+			jw_kbool(&j, "disabled", (k->flags & DROVER_PKG_DISABLED) != 0);
+			jw_obj_end(&j);
 		}
-		json_arr_end(&j);
-		json_obj_end(&j);
-		json_end(&j);
+		jw_arr_end(&j);
+		jw_obj_end(&j);
+		jw_end(&j);
 	} else {
 		const struct reg_platform *p = &l.v[0];
 		printf(

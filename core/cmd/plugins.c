@@ -25,58 +25,58 @@ static void cap_list(uint64_t caps, char *buf, size_t size)
 
 static void print_json(struct app *a)
 {
-	struct json j;
+	struct jw j;
 	char abi[16];
 
-	json_init(&j, stdout);
-	json_obj_begin(&j);
-	json_key(&j, "search_path");
-	json_arr_begin(&j);
+	jw_init(&j, stdout);
+	jw_obj_begin(&j);
+	jw_key(&j, "search_path");
+	jw_arr_begin(&j);
 	if (a->cfg.builtin_plugins)
-		json_str(&j, ldr_builtin_dir());
+		jw_str(&j, ldr_builtin_dir());
 	for (size_t i = 0; i < a->cfg.n_plugin_dirs; i++)
-		json_str(&j, a->cfg.plugin_dirs[i].path);
-	json_arr_end(&j);
-	json_key(&j, "loaded");
-	json_arr_begin(&j);
+		jw_str(&j, a->cfg.plugin_dirs[i].path);
+	jw_arr_end(&j);
+	jw_key(&j, "loaded");
+	jw_arr_begin(&j);
 	for (size_t i = 0; i < a->ldr.n; i++) {
 		const struct ldr_entry *e = &a->ldr.v[i];
 		const struct drover_adapter *d = e->desc;
 		if (!e->loaded)
 			continue;
 		ldr_abi_string(d->abi_major, d->abi_minor, abi, sizeof(abi));
-		json_obj_begin(&j);
-		json_kstr(&j, "name", d->name);
-		json_kstr(&j, "version", d->version);
-		json_kstr(&j, "vendor", d->vendor);
-		json_kstr(&j, "license", d->license);
-		json_kstr(&j, "description", d->description ? d->description : "");
-		json_kstr(&j, "abi", abi);
-		json_key(&j, "caps");
-		json_arr_begin(&j);
+		jw_obj_begin(&j);
+		jw_kstr(&j, "name", d->name);
+		jw_kstr(&j, "version", d->version);
+		jw_kstr(&j, "vendor", d->vendor);
+		jw_kstr(&j, "license", d->license);
+		jw_kstr(&j, "description", d->description ? d->description : "");
+		jw_kstr(&j, "abi", abi);
+		jw_key(&j, "caps");
+		jw_arr_begin(&j);
 		for (unsigned b = 0; b < 64; b++)
 			if ((d->caps & (UINT64_C(1) << b)) && ldr_cap_name(b))
-				json_str(&j, ldr_cap_name(b));
-		json_arr_end(&j);
-		json_kstr(&j, "path", e->path);
-		json_obj_end(&j);
+				jw_str(&j, ldr_cap_name(b));
+		jw_arr_end(&j);
+		jw_kstr(&j, "path", e->path);
+		jw_obj_end(&j);
 	}
-	json_arr_end(&j);
-	json_key(&j, "rejected");
-	json_arr_begin(&j);
+	jw_arr_end(&j);
+	jw_key(&j, "rejected");
+	jw_arr_begin(&j);
 	for (size_t i = 0; i < a->ldr.n; i++) {
 		const struct ldr_entry *e = &a->ldr.v[i];
 		if (e->loaded)
 			continue;
-		json_obj_begin(&j);
-		json_kstr(&j, "name", e->name);
-		json_kstr(&j, "path", e->path);
-		json_kstr(&j, "reason", e->reason);
-		json_obj_end(&j);
+		jw_obj_begin(&j);
+		jw_kstr(&j, "name", e->name);
+		jw_kstr(&j, "path", e->path);
+		jw_kstr(&j, "reason", e->reason);
+		jw_obj_end(&j);
 	}
-	json_arr_end(&j);
-	json_obj_end(&j);
-	json_end(&j);
+	jw_arr_end(&j);
+	jw_obj_end(&j);
+	jw_end(&j);
 }
 
 static void print_text(struct app *a)

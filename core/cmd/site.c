@@ -26,32 +26,32 @@ static const char *diag_name(int kind)
 	}
 }
 
-static void json_site_head(struct json *j, const struct reg_site *s)
+static void json_site_head(struct jw *j, const struct reg_site *s)
 {
-	json_kstr(j, "domain", s->domain);
-	json_kstr(j, "platform", s->platform);
-	json_kstr(j, "site_dir", s->site_dir);
-	json_kstr(j, "db_server", s->db_server);
-	json_kstr(j, "database", s->db_name);
-	json_kstr(j, "status", s->status);
-	json_kint(j, "verified_at", s->verified_at);
+	jw_kstr(j, "domain", s->domain);
+	jw_kstr(j, "platform", s->platform);
+	jw_kstr(j, "site_dir", s->site_dir);
+	jw_kstr(j, "db_server", s->db_server);
+	jw_kstr(j, "database", s->db_name);
+	jw_kstr(j, "status", s->status);
+	jw_kint(j, "verified_at", s->verified_at);
 }
 
-static void json_diags(struct json *j, const struct inv_diags *d)
+static void json_diags(struct jw *j, const struct inv_diags *d)
 {
-	json_key(j, "diagnoses");
-	json_arr_begin(j);
+	jw_key(j, "diagnoses");
+	jw_arr_begin(j);
 	for (size_t i = 0; i < d->n; i++) {
-		json_obj_begin(j);
-		json_kstr(j, "kind", diag_name(d->v[i].kind));
-		json_kstr(j, "severity", d->v[i].error ? "error" : "warning");
-		json_kstr(j, "package", d->v[i].name);
-		json_kstr(j, "site_schema", d->v[i].site_schema);
-		json_kstr(j, "code_schema", d->v[i].code_schema);
-		json_kstr(j, "message", d->v[i].message);
-		json_obj_end(j);
+		jw_obj_begin(j);
+		jw_kstr(j, "kind", diag_name(d->v[i].kind));
+		jw_kstr(j, "severity", d->v[i].error ? "error" : "warning");
+		jw_kstr(j, "package", d->v[i].name);
+		jw_kstr(j, "site_schema", d->v[i].site_schema);
+		jw_kstr(j, "code_schema", d->v[i].code_schema);
+		jw_kstr(j, "message", d->v[i].message);
+		jw_obj_end(j);
 	}
-	json_arr_end(j);
+	jw_arr_end(j);
 }
 
 static void text_diags(const struct inv_diags *d)
@@ -93,12 +93,12 @@ static int import(struct app *a, int argc, char **argv)
 	if (inv_site_import(a, domain, platform, db_server, site_dir, &s) != 0)
 		return app_fail(a);
 	if (a->json) {
-		struct json j;
-		json_init(&j, stdout);
-		json_obj_begin(&j);
+		struct jw j;
+		jw_init(&j, stdout);
+		jw_obj_begin(&j);
 		json_site_head(&j, &s);
-		json_obj_end(&j);
-		json_end(&j);
+		jw_obj_end(&j);
+		jw_end(&j);
 	} else if (!a->quiet) {
 		printf("site %s imported: platform %s, %s, database %s on %s\n", s.domain,
 		       s.platform, s.site_dir[0] ? s.site_dir : "(platform root)", s.db_name,
@@ -137,16 +137,16 @@ static int list(struct app *a, int argc, char **argv)
 		return app_fail(a);
 	}
 	if (a->json) {
-		struct json j;
-		json_init(&j, stdout);
-		json_arr_begin(&j);
+		struct jw j;
+		jw_init(&j, stdout);
+		jw_arr_begin(&j);
 		for (size_t i = 0; i < l.n; i++) {
-			json_obj_begin(&j);
+			jw_obj_begin(&j);
 			json_site_head(&j, &l.v[i]);
-			json_obj_end(&j);
+			jw_obj_end(&j);
 		}
-		json_arr_end(&j);
-		json_end(&j);
+		jw_arr_end(&j);
+		jw_end(&j);
 	} else if (l.n == 0) {
 		printf(
 		    "no sites yet: import one with 'drover site import DOMAIN --platform NAME'\n");
@@ -174,7 +174,7 @@ static int get_site(struct app *a, const char *domain, struct reg_site *s)
 }
 
 struct pkg_print {
-	struct json *j;
+	struct jw *j;
 };
 
 static int print_pkg(void *arg, const struct reg_site_package *k)
@@ -182,12 +182,12 @@ static int print_pkg(void *arg, const struct reg_site_package *k)
 	struct pkg_print *pp = arg;
 
 	if (pp->j) {
-		json_obj_begin(pp->j);
-		json_kstr(pp->j, "name", k->name);
-		json_kstr(pp->j, "type", k->type);
-		json_kstr(pp->j, "status", status_name(k->status));
-		json_kstr(pp->j, "schema", k->schema);
-		json_obj_end(pp->j);
+		jw_obj_begin(pp->j);
+		jw_kstr(pp->j, "name", k->name);
+		jw_kstr(pp->j, "type", k->type);
+		jw_kstr(pp->j, "status", status_name(k->status));
+		jw_kstr(pp->j, "schema", k->schema);
+		jw_obj_end(pp->j);
 	} else {
 		printf("  %-32s %-12s %-12s %s\n", k->name, k->type[0] ? k->type : "-",
 		       status_name(k->status), k->schema[0] ? k->schema : "-");
@@ -221,18 +221,18 @@ static int report(struct app *a, int argc, char **argv, int verify)
 	for (size_t i = 0; i < d.n; i++)
 		errors += d.v[i].error != 0;
 	if (a->json) {
-		struct json j;
+		struct jw j;
 		struct pkg_print pp = {&j};
-		json_init(&j, stdout);
-		json_obj_begin(&j);
+		jw_init(&j, stdout);
+		jw_obj_begin(&j);
 		json_site_head(&j, &s);
-		json_key(&j, "packages");
-		json_arr_begin(&j);
+		jw_key(&j, "packages");
+		jw_arr_begin(&j);
 		rc = reg_site_package_foreach(reg, s.id, print_pkg, &pp, &a->err);
-		json_arr_end(&j);
+		jw_arr_end(&j);
 		json_diags(&j, &d);
-		json_obj_end(&j);
-		json_end(&j);
+		jw_obj_end(&j);
+		jw_end(&j);
 	} else {
 		struct pkg_print pp = {NULL};
 		printf("site %s\n  platform:  %s (%s)\n  database:  %s on %s\n  verified:  %s\n\n",

@@ -18,16 +18,16 @@ static int run(struct app *a, int argc, char **argv)
 		return rc;
 	ldr_abi_string(DROVER_ABI_MAJOR, DROVER_ABI_MINOR, abi, sizeof(abi));
 	if (a->json) {
-		struct json j;
-		json_init(&j, stdout);
-		json_obj_begin(&j);
-		json_kstr(&j, "version", PACKAGE_VERSION);
-		json_kstr(&j, "abi", abi);
-		json_kint(&j, "registry_schema", REG_SCHEMA_VERSION);
-		json_kstr(&j, "adapter_dir", ldr_builtin_dir());
-		json_kstr(&j, "system_config", DROVER_SYSTEM_CONFIG);
-		json_obj_end(&j);
-		json_end(&j);
+		struct jw j;
+		jw_init(&j, stdout);
+		jw_obj_begin(&j);
+		jw_kstr(&j, "version", PACKAGE_VERSION);
+		jw_kstr(&j, "abi", abi);
+		jw_kint(&j, "registry_schema", REG_SCHEMA_VERSION);
+		jw_kstr(&j, "adapter_dir", ldr_builtin_dir());
+		jw_kstr(&j, "system_config", DROVER_SYSTEM_CONFIG);
+		jw_obj_end(&j);
+		jw_end(&j);
 		return EXIT_DONE;
 	}
 	printf("drover %s\nadapter ABI %s, registry schema %d\nadapters: %s\nsystem configuration: "

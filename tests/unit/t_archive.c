@@ -472,7 +472,7 @@ static void round_trip(const char *fmt, const struct stat *decoy)
 	pathf(stage, "%s/stage-%s", tmp, fmt);
 	mkdir_mode(stage, 0700);
 	err_clear(&err);
-	rc = arc_extract(final, stage, NULL, on_entry, &seen, on_progress, &rp, &err);
+	rc = arc_extract(final, stage, NULL, on_entry, &seen, on_progress, &rp, NULL, &err);
 	is_int(rc, 0, "%s: arc_extract", fmt);
 	if (rc)
 		diag("%s", err.message);
@@ -593,7 +593,7 @@ static void test_symlinked_root(void)
 	pathf(stage, "%s/stage-current", tmp);
 	mkdir_mode(stage, 0700);
 	err_clear(&err);
-	rc = arc_extract(final, stage, NULL, NULL, NULL, NULL, NULL, &err);
+	rc = arc_extract(final, stage, NULL, NULL, NULL, NULL, NULL, NULL, &err);
 	is_int(rc, 0, "symlinked root: the archive extracts");
 	if (rc)
 		diag("%s", err.message);
@@ -747,7 +747,7 @@ static void expect_refused(const struct scene *s, const char *label, const struc
 	int rc;
 
 	err_clear(&err);
-	rc = arc_extract(s->arc, s->stage, lim, NULL, NULL, NULL, NULL, &err);
+	rc = arc_extract(s->arc, s->stage, lim, NULL, NULL, NULL, NULL, NULL, &err);
 	ok(rc != 0, "%s: refused", label);
 	like(err.message, rule, "%s: the message names the rule", label);
 	ok(one_line(err.message), "%s: the message is one line of printable text", label);
@@ -1214,7 +1214,7 @@ static void test_hostile(void)
 		int rc;
 
 		err_clear(&err);
-		rc = arc_extract(s.arc, s.stage, NULL, on_entry, &seen, NULL, NULL, &err);
+		rc = arc_extract(s.arc, s.stage, NULL, on_entry, &seen, NULL, NULL, NULL, &err);
 		diag("c%02d gzip with a corrupted CRC-32: [%d] %s", s.n, rc,
 		     rc ? err.message : "accepted (libarchive does not check the gzip CRC)");
 		char want[ARC_SHA256_HEX];
@@ -1307,7 +1307,7 @@ static void test_hostile(void)
 		int rc;
 
 		err_clear(&err);
-		rc = arc_extract(s.arc, s.stage, NULL, NULL, NULL, NULL, NULL, &err);
+		rc = arc_extract(s.arc, s.stage, NULL, NULL, NULL, NULL, NULL, NULL, &err);
 		is_int(rc, 0, "setuid and world-writable entries are extracted");
 		if (rc)
 			diag("%s", err.message);
@@ -1331,14 +1331,14 @@ static void test_extract_errors(void)
 	pathf(p, "%s/no-such.tar.zst", tmp);
 	pathf(stage, "%s/stage-zst", tmp);
 	err_clear(&err);
-	is_int(arc_extract(p, stage, NULL, NULL, NULL, NULL, NULL, &err), DROVER_E_NOTFOUND,
+	is_int(arc_extract(p, stage, NULL, NULL, NULL, NULL, NULL, NULL, &err), DROVER_E_NOTFOUND,
 	       "extract: a missing archive is NOTFOUND");
 	like(err.message, "cannot read the archive", "extract: the message says so");
 
 	pathf(p, "%s/out-zst/backup.tar.zst", tmp);
 	pathf(stage, "%s/no-such-stage", tmp);
 	err_clear(&err);
-	is_int(arc_extract(p, stage, NULL, NULL, NULL, NULL, NULL, &err), DROVER_E_IO,
+	is_int(arc_extract(p, stage, NULL, NULL, NULL, NULL, NULL, NULL, &err), DROVER_E_IO,
 	       "extract: a missing staging directory is DROVER_E_IO");
 	like(err.message, "staging directory", "extract: the message names the staging directory");
 }

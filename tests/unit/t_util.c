@@ -167,16 +167,16 @@ static void test_path_mkdirs(const char *tmp)
 }
 
 /* Run `fill` on a JSON writer over a memory stream and compare the text. */
-static void json_case(void (*fill)(struct json *), const char *want, const char *name)
+static void json_case(void (*fill)(struct jw *), const char *want, const char *name)
 {
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
-	struct json j;
+	struct jw j;
 
 	if (!ok(f != NULL, "%s: open_memstream", name))
 		return;
-	json_init(&j, f);
+	jw_init(&j, f);
 	fill(&j);
 	fclose(f);
 	is_str(text, want, "%s", name);
@@ -184,64 +184,64 @@ static void json_case(void (*fill)(struct json *), const char *want, const char 
 	free(text);
 }
 
-static void fill_nested(struct json *j)
+static void fill_nested(struct jw *j)
 {
-	json_obj_begin(j);
-	json_kstr(j, "name", "site1");
-	json_key(j, "list");
-	json_arr_begin(j);
-	json_int(j, 1);
-	json_int(j, -2);
-	json_obj_begin(j);
-	json_kint(j, "n", 9223372036854775807LL);
-	json_obj_end(j);
-	json_arr_begin(j);
-	json_arr_end(j);
-	json_arr_end(j);
-	json_kbool(j, "ok", 1);
-	json_kbool(j, "bad", 0);
-	json_key(j, "none");
-	json_null(j);
-	json_kstr(j, "nil", NULL);
-	json_key(j, "empty");
-	json_obj_begin(j);
-	json_obj_end(j);
-	json_obj_end(j);
-	json_end(j);
+	jw_obj_begin(j);
+	jw_kstr(j, "name", "site1");
+	jw_key(j, "list");
+	jw_arr_begin(j);
+	jw_int(j, 1);
+	jw_int(j, -2);
+	jw_obj_begin(j);
+	jw_kint(j, "n", 9223372036854775807LL);
+	jw_obj_end(j);
+	jw_arr_begin(j);
+	jw_arr_end(j);
+	jw_arr_end(j);
+	jw_kbool(j, "ok", 1);
+	jw_kbool(j, "bad", 0);
+	jw_key(j, "none");
+	jw_null(j);
+	jw_kstr(j, "nil", NULL);
+	jw_key(j, "empty");
+	jw_obj_begin(j);
+	jw_obj_end(j);
+	jw_obj_end(j);
+	jw_end(j);
 }
 
-static void fill_escapes(struct json *j)
+static void fill_escapes(struct jw *j)
 {
-	json_arr_begin(j);
-	json_str(j, "quote\" back\\slash");
-	json_str(j, "nl\ncr\rtab\t");
-	json_str(j, "ctl\001\037end");
-	json_str(j, "slash/ utf8 \xc3\xa9 del\x7f");
-	json_kstr(j, "k\"ey", "v");
-	json_arr_end(j);
-	json_end(j);
+	jw_arr_begin(j);
+	jw_str(j, "quote\" back\\slash");
+	jw_str(j, "nl\ncr\rtab\t");
+	jw_str(j, "ctl\001\037end");
+	jw_str(j, "slash/ utf8 \xc3\xa9 del\x7f");
+	jw_kstr(j, "k\"ey", "v");
+	jw_arr_end(j);
+	jw_end(j);
 }
 
-static void fill_top_array(struct json *j)
+static void fill_top_array(struct jw *j)
 {
-	json_arr_begin(j);
-	json_arr_end(j);
-	json_end(j);
+	jw_arr_begin(j);
+	jw_arr_end(j);
+	jw_end(j);
 }
 
-static void fill_scalar(struct json *j)
+static void fill_scalar(struct jw *j)
 {
-	json_int(j, INT64_MIN);
-	json_end(j);
+	jw_int(j, INT64_MIN);
+	jw_end(j);
 }
 
-static void fill_deep(struct json *j)
+static void fill_deep(struct jw *j)
 {
 	for (int i = 0; i < JSON_MAX_DEPTH + 8; i++)
-		json_arr_begin(j);
+		jw_arr_begin(j);
 	for (int i = 0; i < JSON_MAX_DEPTH + 8; i++)
-		json_arr_end(j);
-	json_end(j);
+		jw_arr_end(j);
+	jw_end(j);
 }
 
 static void test_json(void)
@@ -290,10 +290,10 @@ static void test_json(void)
 		char *text = NULL, *q = NULL;
 		size_t len = 0;
 		FILE *f = open_memstream(&text, &len);
-		struct json j;
+		struct jw j;
 
 		if (ok(f != NULL, "json deep: open_memstream")) {
-			json_init(&j, f);
+			jw_init(&j, f);
 			fill_deep(&j);
 			fclose(f);
 			/* Strip white space to compare the brackets alone. */
