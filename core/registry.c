@@ -1243,6 +1243,21 @@ int reg_site_add(struct reg *r, struct reg_site *s, struct drover_error *err)
 	return rc;
 }
 
+int reg_site_update(struct reg *r, const struct reg_site *s, struct drover_error *err)
+{
+	return run_sql(r, "moving a site", err,
+	               "UPDATE sites SET platform_id = ?, site_dir = ?,"
+	               " db_server_id = (SELECT id FROM db_servers WHERE name = ?), db_name = ?,"
+	               " db_user = ? WHERE id = ?",
+	               "issssi", s->platform_id, s->site_dir, s->db_server, s->db_name, s->db_user,
+	               s->id);
+}
+
+int reg_site_remove(struct reg *r, int64_t site_id, struct drover_error *err)
+{
+	return run_sql(r, "removing a site", err, "DELETE FROM sites WHERE id = ?", "i", site_id);
+}
+
 int reg_site_get(struct reg *r, const char *domain, struct reg_site *out, struct drover_error *err)
 {
 	int rc = each_row(r, "reading a site", err, site_one, out,

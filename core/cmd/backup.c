@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "backup.h"
+#include "restore.h"
 #include "inventory.h"
 #include "cmd.h"
 #include "error.h"
@@ -185,6 +186,64 @@ static int backups_run(struct app *a, int argc, char **argv)
 	}
 	return rc ? app_fail(a) : EXIT_DONE;
 }
+
+static int restore_run(struct app *a, int argc, char **argv)
+{
+	const char *domain = NULL, *which = NULL, *platform = NULL;
+	struct rs_result r;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if ((rc = cmd_opt_value("restore", argc, argv, &i, "--platform", &platform)) != 0) {
+			if (rc < 0)
+				return EXIT_USAGE;
+		} else if (argv[i][0] == '-') {
+			return app_usage("restore", "unknown option '%s'", argv[i]);
+		} else if (!domain) {
+			domain = argv[i];
+		} else if (!which) {
+			which = argv[i];
+		} else {
+			return app_usage("restore", "unexpected argument '%s'", argv[i]);
+		}
+	}
+	if (!domain)
+		return app_usage("restore", "give a site DOMAIN, and a backup ID or FILE if not its "
+		                            "newest");
+	if (app_adapters(a, 0) != 0 || rs_restore(a, domain, which, platform, &r) != 0)
+		return app_fail(a);
+	if (a->json) {
+		struct jw j;
+		jw_init(&j, stdout);
+		jw_obj_begin(&j);
+		jw_kstr(&j, "site", domain);
+		jw_kstr(&j, "platform", r.platform);
+		jw_kstr(&j, "database", r.database);
+		jw_kint(&j, "backup", r.b.id);
+		jw_kstr(&j, "path", r.b.path);
+		jw_obj_end(&j);
+		jw_end(&j);
+	} else if (!a->quiet) {
+		printf("site %s restored from %s onto platform %s (database %s)\n", domain, r.b.path,
+		       r.platform, r.database);
+	}
+	return EXIT_DONE;
+}
+
+const struct cmd cmd_restore = {
+    .name = "restore",
+    .run = restore_run,
+    .usage = "drover restore DOMAIN [ID|FILE] [--platform NAME]",
+    .summary = "put a site back from a backup, exactly where it was",
+    .help = "Restores onto the platform recorded in the backup's manifest unless --platform\n"
+            "names another. Every checksum is checked before anything is touched; the files\n"
+            "are extracted into a staging directory inside the platform, the dump is loaded\n"
+            "into a new database, the site's settings get the new credentials, and then the\n"
+            "site's paths are swapped in (an atomic exchange where the filesystem has one).\n"
+            "The old database and files are removed only after all of that succeeded; on any\n"
+            "failure the site is exactly as before. The site need not be registered: a bare\n"
+            "archive restores a site that was lost (disaster recovery).\n",
+};
 
 const struct cmd cmd_backup = {
     .name = "backup",
