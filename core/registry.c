@@ -1426,3 +1426,193 @@ int reg_backup_set_verified(struct reg *r, int64_t id, struct drover_error *err)
 	               "UPDATE backups SET verified_at = ? WHERE id = ?", "ii", (int64_t)time(NULL),
 	               id);
 }
+
+/* ---- tasks and the journal --------------------------------------------------------------------- */
+
+#define TASK_COLS                                                                              \
+	"id, kind, COALESCE(site_domain, ''), COALESCE(site_id, 0), COALESCE(platform_id, 0)," \
+	" state, args, COALESCE(pid, 0), started_at, COALESCE(ended_at, 0), COALESCE(error, '')"
+
+static void task_row(sqlite3_stmt *st, struct reg_task *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->id = sqlite3_column_int64(st, 0);
+	col_copy(st, 1, t->kind, sizeof(t->kind));
+	col_copy(st, 2, t->site_domain, sizeof(t->site_domain));
+	t->site_id = sqlite3_column_int64(st, 3);
+	t->platform_id = sqlite3_column_int64(st, 4);
+	col_copy(st, 5, t->state, sizeof(t->state));
+	col_copy(st, 6, t->args, sizeof(t->args));
+	t->pid = sqlite3_column_int64(st, 7);
+	t->started_at = sqlite3_column_int64(st, 8);
+	t->ended_at = sqlite3_column_int64(st, 9);
+	col_copy(st, 10, t->error, sizeof(t->error));
+}
+
+static int task_one(void *arg, sqlite3_stmt *st)
+{
+	task_row(st, arg);
+	return 1;
+}
+
+int reg_task_get(struct reg *r, int64_t id, struct reg_task *out, struct drover_error *err)
+{
+	int rc = each_row(r, "reading a task", err, task_one, out,
+	                  "SELECT " TASK_COLS " FROM tasks WHERE id = ?", "i", id);
+
+	return rc == 1 ? 0 : rc ? rc : DROVER_E_NOTFOUND;
+}
+
+struct holder {
+	int64_t task_id, pid;
+	char kind[32];
+};
+
+static int holder_one(void *arg, sqlite3_stmt *st)
+{
+	struct holder *h = arg;
+
+	h->task_id = sqlite3_column_int64(st, 0);
+	h->pid = sqlite3_column_int64(st, 1);
+	col_copy(st, 2, h->kind, sizeof(h->kind));
+	return 1;
+}
+
+int reg_task_start(struct reg *r, struct reg_task *t, struct drover_error *err)
+{
+	struct holder h = {0, 0, ""};
+	int rc = reg_begin(r, err);
+
+	if (rc)
+		return rc;
+	if (t->site_domain[0]) {
+		rc = each_row(r, "taking the site's lock", err, holder_one, &h,
+		              "SELECT l.task_id, l.pid, t.kind FROM site_locks l"
+		              " JOIN tasks t ON t.id = l.task_id WHERE l.site_domain = ?",
+		              "s", t->site_domain);
+		if (rc == 1) {
+			reg_rollback(r, NULL);
+			return err_set(
+			    err, DROVER_E_BUSY, t->site_domain,
+			    "site %s is busy: task %lld (%s, pid %lld) holds it; wait for it, "
+			    "or run 'drover recover' if that process is gone",
+			    t->site_domain, (long long)h.task_id, h.kind, (long long)h.pid);
+		}
+	}
+	if (rc == 0)
+		rc = run_sql(
+		    r, "recording a task", err,
+		    "INSERT INTO tasks (kind, site_domain, site_id, platform_id, state, args,"
+		    " pid, started_at) VALUES (?, NULLIF(?, ''), NULLIF(?, 0), NULLIF(?, 0),"
+		    " 'running', ?, ?, ?)",
+		    "ssiisii", t->kind, t->site_domain, t->site_id, t->platform_id, t->args, t->pid,
+		    (int64_t)time(NULL));
+	if (rc == 0) {
+		t->id = sqlite3_last_insert_rowid(r->db);
+		(void)str_copy(t->state, sizeof(t->state), "running");
+		if (t->site_domain[0])
+			rc = run_sql(
+			    r, "taking the site's lock", err,
+			    "INSERT INTO site_locks (site_domain, task_id, pid) VALUES (?, ?, ?)",
+			    "sii", t->site_domain, t->id, t->pid);
+	}
+	if (rc == 0)
+		rc = reg_commit(r, err);
+	if (rc)
+		reg_rollback(r, NULL);
+	return rc;
+}
+
+int reg_task_set_state(struct reg *r, int64_t id, const char *state, const char *error,
+                       struct drover_error *err)
+{
+	/* A failed task could not be undone: it keeps the site until recover settles it. */
+	int final = strcmp(state, "done") == 0 || strcmp(state, "rolled_back") == 0;
+	int rc = reg_begin(r, err);
+
+	if (rc == 0)
+		rc = run_sql(r, "recording a task's state", err,
+		             "UPDATE tasks SET state = ?, error = COALESCE(?, error),"
+		             " ended_at = CASE WHEN ? THEN ? ELSE ended_at END WHERE id = ?",
+		             "ssiii", state, error, (int64_t) final, (int64_t)time(NULL), id);
+	if (rc == 0 && final)
+		rc = run_sql(r, "releasing the site's lock", err,
+		             "DELETE FROM site_locks WHERE task_id = ?", "i", id);
+	if (rc == 0)
+		rc = reg_commit(r, err);
+	if (rc)
+		reg_rollback(r, NULL);
+	return rc;
+}
+
+int reg_task_set_pid(struct reg *r, int64_t id, int64_t pid, struct drover_error *err)
+{
+	int rc = run_sql(r, "recording a task", err, "UPDATE tasks SET pid = ? WHERE id = ?", "ii",
+	                 pid, id);
+
+	return rc ? rc
+	          : run_sql(r, "recording a task", err,
+	                    "UPDATE site_locks SET pid = ? WHERE task_id = ?", "ii", pid, id);
+}
+
+static int task_each(void *arg, sqlite3_stmt *st)
+{
+	struct cb_ctx *c = arg;
+	struct reg_task t;
+
+	task_row(st, &t);
+	return ((reg_task_cb)c->cb)(c->arg, &t);
+}
+
+int reg_task_foreach(struct reg *r, int unfinished_only, reg_task_cb cb, void *arg,
+                     struct drover_error *err)
+{
+	struct cb_ctx c = {(void *)cb, arg};
+
+	return each_row(r, "listing tasks", err, task_each, &c,
+	                "SELECT " TASK_COLS " FROM tasks WHERE ? = 0 OR state IN"
+	                " ('running', 'recovering', 'failed') ORDER BY id DESC",
+	                "i", (int64_t)unfinished_only);
+}
+
+int reg_step_put(struct reg *r, const struct reg_step *s, struct drover_error *err)
+{
+	return run_sql(r, "recording a step", err,
+	               "INSERT INTO task_steps (task_id, seq, name, state, undo_data, started_at,"
+	               " ended_at, message) VALUES (?, ?, ?, ?, ?, NULLIF(?, 0), NULLIF(?, 0),"
+	               " NULLIF(?, ''))"
+	               " ON CONFLICT (task_id, seq) DO UPDATE SET state = excluded.state,"
+	               " undo_data = excluded.undo_data, started_at = excluded.started_at,"
+	               " ended_at = excluded.ended_at, message = excluded.message",
+	               "iisssiis", s->task_id, (int64_t)s->seq, s->name, s->state, s->undo_data,
+	               s->started_at, s->ended_at, s->message);
+}
+
+static int step_each(void *arg, sqlite3_stmt *st)
+{
+	struct cb_ctx *c = arg;
+	struct reg_step s;
+
+	memset(&s, 0, sizeof(s));
+	s.task_id = sqlite3_column_int64(st, 0);
+	s.seq = sqlite3_column_int(st, 1);
+	col_copy(st, 2, s.name, sizeof(s.name));
+	col_copy(st, 3, s.state, sizeof(s.state));
+	col_copy(st, 4, s.undo_data, sizeof(s.undo_data));
+	s.started_at = sqlite3_column_int64(st, 5);
+	s.ended_at = sqlite3_column_int64(st, 6);
+	col_copy(st, 7, s.message, sizeof(s.message));
+	return ((reg_step_cb)c->cb)(c->arg, &s);
+}
+
+int reg_step_foreach(struct reg *r, int64_t task_id, reg_step_cb cb, void *arg,
+                     struct drover_error *err)
+{
+	struct cb_ctx c = {(void *)cb, arg};
+
+	return each_row(r, "listing steps", err, step_each, &c,
+	                "SELECT task_id, seq, name, state, COALESCE(undo_data, ''),"
+	                " COALESCE(started_at, 0), COALESCE(ended_at, 0), COALESCE(message, '')"
+	                " FROM task_steps WHERE task_id = ? ORDER BY seq",
+	                "i", task_id);
+}

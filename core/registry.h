@@ -217,4 +217,50 @@ int reg_backup_foreach(struct reg *r, const char *domain, reg_backup_cb cb, void
 int reg_backup_delete(struct reg *r, int64_t id, struct drover_error *err);
 int reg_backup_set_verified(struct reg *r, int64_t id, struct drover_error *err);
 
+/* ---- tasks and the journal --------------------------------------------------------------------- */
+
+struct reg_task {
+	int64_t id;
+	char kind[32];
+	char site_domain[256];
+	int64_t site_id, platform_id;
+	char state[16]; /* running, done, failed, rolled_back, recovering */
+	char args[512];
+	int64_t pid;
+	int64_t started_at, ended_at;
+	char error[1024];
+};
+
+struct reg_step {
+	int64_t task_id;
+	int seq;
+	char name[64];
+	char state[16]; /* pending, running, done, failed, undoing, undone, skipped */
+	char undo_data[2048];
+	int64_t started_at, ended_at;
+	char message[1024];
+};
+
+typedef int (*reg_task_cb)(void *arg, const struct reg_task *t);
+typedef int (*reg_step_cb)(void *arg, const struct reg_step *s);
+
+/*
+ * Start a task: take the site's lock and record the task as running, in one transaction.
+ * DROVER_E_BUSY (with the holder named) if another task holds the site.
+ */
+int reg_task_start(struct reg *r, struct reg_task *t, struct drover_error *err);
+int reg_task_get(struct reg *r, int64_t id, struct reg_task *out, struct drover_error *err);
+/* Set the state (and error); done and rolled_back end the task and release the site's lock,
+ * failed (could not be undone) keeps the lock until recover settles it. */
+int reg_task_set_state(struct reg *r, int64_t id, const char *state, const char *error,
+                       struct drover_error *err);
+int reg_task_set_pid(struct reg *r, int64_t id, int64_t pid, struct drover_error *err);
+/* Newest first; unfinished_only: running, recovering or failed. */
+int reg_task_foreach(struct reg *r, int unfinished_only, reg_task_cb cb, void *arg,
+                     struct drover_error *err);
+/* Record a step (insert or update by task and seq). */
+int reg_step_put(struct reg *r, const struct reg_step *s, struct drover_error *err);
+int reg_step_foreach(struct reg *r, int64_t task_id, reg_step_cb cb, void *arg,
+                     struct drover_error *err);
+
 #endif

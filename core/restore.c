@@ -61,8 +61,8 @@ int rs_db_name(const char *domain, char *out, size_t size)
 
 	for (const char *p = domain; *p && n < sizeof(base) - 1; p++)
 		base[n++] = (char)((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ? *p
-		                   : (*p >= 'A' && *p <= 'Z')                        ? *p - 'A' + 'a'
-		                                                                     : '_');
+		                   : (*p >= 'A' && *p <= 'Z') ? *p - 'A' + 'a'
+		                                              : '_');
 	base[n] = '\0';
 	return str_fmt(out, size, "d_%s_%lx", base, (unsigned long)now);
 }
@@ -79,8 +79,8 @@ static int swap_in(const char *live, const char *staged, int *exchanged, struct 
 			return 0;
 		}
 		if (errno != EINVAL && errno != ENOSYS)
-			return err_set(err, DROVER_E_IO, live, "cannot swap in the restored copy: %s",
-			               strerror(errno));
+			return err_set(err, DROVER_E_IO, live,
+			               "cannot swap in the restored copy: %s", strerror(errno));
 		/* No atomic exchange here: move the old aside first, then the new in. */
 		{
 			char aside[PATH_MAX];
@@ -92,12 +92,12 @@ static int swap_in(const char *live, const char *staged, int *exchanged, struct 
 			if (rename(staged, live) != 0) {
 				int e = errno;
 				(void)rename(aside, live);
-				return err_set(err, DROVER_E_IO, live, "cannot move the restored copy in: %s",
-				               strerror(e));
+				return err_set(err, DROVER_E_IO, live,
+				               "cannot move the restored copy in: %s", strerror(e));
 			}
 			if (rename(aside, staged) != 0)
-				return err_set(err, DROVER_E_IO, staged, "cannot keep the old copy: %s",
-				               strerror(errno));
+				return err_set(err, DROVER_E_IO, staged,
+				               "cannot keep the old copy: %s", strerror(errno));
 			*exchanged = 1;
 			return 0;
 		}
@@ -109,7 +109,8 @@ static int swap_in(const char *live, const char *staged, int *exchanged, struct 
 		if (slash) {
 			*slash = '\0';
 			if (path_mkdirs(parent, 0755) != 0)
-				return err_set(err, DROVER_E_IO, parent, "cannot create: %s", strerror(errno));
+				return err_set(err, DROVER_E_IO, parent, "cannot create: %s",
+				               strerror(errno));
 		}
 	}
 	if (rename(staged, live) != 0)
@@ -141,19 +142,18 @@ static int nested(char **files, size_t i)
 static int write_settings(struct app *a, const struct ldr_entry *ad, const char *domain,
                           const char *root, const char *site_dir, const struct db_params *dp)
 {
-	struct drover_site site = {.struct_size = sizeof(site),
-	                           .domain = domain,
-	                           .root = root,
-	                           .site_dir = site_dir};
+	struct drover_site site = {
+	    .struct_size = sizeof(site), .domain = domain, .root = root, .site_dir = site_dir};
 	struct drover_settings st;
 	struct drover_ctx ctx;
 	int rc;
 
 	if (!(ad->desc->caps & DROVER_CAP_SETTINGS_WRITE))
-		return err_set(&a->err, DROVER_E_NOTSUP, ad->name,
-		               "the %s adapter cannot write a site's settings: restore is not supported "
-		               "by this adapter version",
-		               ad->name);
+		return err_set(
+		    &a->err, DROVER_E_NOTSUP, ad->name,
+		    "the %s adapter cannot write a site's settings: restore is not supported "
+		    "by this adapter version",
+		    ad->name);
 	memset(&st, 0, sizeof(st));
 	st.struct_size = sizeof(st);
 	/* Read what the staged settings say, change only the credentials. */
@@ -173,8 +173,8 @@ static int write_settings(struct app *a, const struct ldr_entry *ad, const char 
 	if (strcmp(dp->driver, DB_DRIVER_MYSQL) == 0) {
 		(void)str_copy(st.username, sizeof(st.username), dp->user);
 		(void)str_copy(st.password, sizeof(st.password), dp->password);
-		(void)str_copy(st.host, sizeof(st.host), dp->socket[0] || !dp->host[0] ? "localhost"
-		                                                                       : dp->host);
+		(void)str_copy(st.host, sizeof(st.host),
+		               dp->socket[0] || !dp->host[0] ? "localhost" : dp->host);
 		st.port = dp->socket[0] ? 0 : (uint32_t)dp->port;
 	}
 	host_ctx_init(&ctx, ad, &a->err);
@@ -246,9 +246,10 @@ int rs_restore(struct app *a, const char *domain, const char *id_or_file, const 
 		if (!(ad->desc->caps & DROVER_CAP_MULTISITE) && p.n_sites > 0)
 			hosted = 1;
 		if (hosted) {
-			rc = err_set(&a->err, DROVER_E_REFUSED, p.name,
-			             "platform %s already hosts a site, and a %s platform hosts only one",
-			             p.name, p.cms);
+			rc = err_set(
+			    &a->err, DROVER_E_REFUSED, p.name,
+			    "platform %s already hosts a site, and a %s platform hosts only one",
+			    p.name, p.cms);
 			goto out;
 		}
 	}
@@ -321,11 +322,12 @@ int rs_restore(struct app *a, const char *domain, const char *id_or_file, const 
 		if (rc == 0) {
 			int64_t srv_id;
 			rc = reg_db_server_ensure(reg, srv->name, srv->driver,
-			                          srv->directory[0] ? srv->directory : srv->host, &srv_id,
-			                          &a->err);
+			                          srv->directory[0] ? srv->directory : srv->host,
+			                          &srv_id, &a->err);
 		}
 		if (rc == 0)
-			rc = had_site ? reg_site_update(reg, &s, &a->err) : reg_site_add(reg, &s, &a->err);
+			rc = had_site ? reg_site_update(reg, &s, &a->err)
+			              : reg_site_add(reg, &s, &a->err);
 		if (rc == 0)
 			rc = reg_commit(reg, &a->err);
 		if (rc)
@@ -355,20 +357,25 @@ int rs_restore(struct app *a, const char *domain, const char *id_or_file, const 
 			(void)str_copy(olddb.driver, sizeof(olddb.driver), osrv->driver);
 			(void)str_copy(olddb.database, sizeof(olddb.database), old.db_name);
 			(void)str_copy(olddb.user, sizeof(olddb.user), old.db_user);
-			if (strcmp(old.db_name, dp.database) != 0 && db_drop(&oa, &olddb, &a->err) != 0) {
-				log_msg(DROVER_LOG_WARNING, "the old database %s of %s could not be dropped: %s",
+			if (strcmp(old.db_name, dp.database) != 0 &&
+			    db_drop(&oa, &olddb, &a->err) != 0) {
+				log_msg(DROVER_LOG_WARNING,
+				        "the old database %s of %s could not be dropped: %s",
 				        old.db_name, domain, a->err.message);
 				err_clear(&a->err);
 			}
 		}
 		err_clear(&a->err);
 		/* Restored onto another platform: the copy on the old one is not the site any more. */
-		if (old.platform_id != p.id && reg_platform_get_id(reg, old.platform_id, &oldp, &a->err) == 0) {
+		if (old.platform_id != p.id &&
+		    reg_platform_get_id(reg, old.platform_id, &oldp, &a->err) == 0) {
 			for (size_t i = 0; i < m.n_files; i++) {
-				if (nested(m.files, i) || path_join(live, sizeof(live), oldp.path, m.files[i]))
+				if (nested(m.files, i) ||
+				    path_join(live, sizeof(live), oldp.path, m.files[i]))
 					continue;
 				if (path_remove_tree(live) != 0)
-					log_msg(DROVER_LOG_WARNING, "could not remove the old copy %s: %s", live,
+					log_msg(DROVER_LOG_WARNING,
+					        "could not remove the old copy %s: %s", live,
 					        strerror(errno));
 			}
 		}
@@ -379,8 +386,8 @@ out:
 	if (rc && created_db && !registered)
 		(void)db_drop(&admin, &dp, NULL);
 	if (staging[0] && path_remove_tree(staging) != 0)
-		log_msg(DROVER_LOG_WARNING, "could not remove the staging directory %s: %s", staging,
-		        strerror(errno));
+		log_msg(DROVER_LOG_WARNING, "could not remove the staging directory %s: %s",
+		        staging, strerror(errno));
 	memset(password, 0, sizeof(password));
 	memset(&dp.password, 0, sizeof(dp.password));
 	memset(&admin.password, 0, sizeof(admin.password));

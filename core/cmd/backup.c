@@ -208,8 +208,9 @@ static int restore_run(struct app *a, int argc, char **argv)
 		}
 	}
 	if (!domain)
-		return app_usage("restore", "give a site DOMAIN, and a backup ID or FILE if not its "
-		                            "newest");
+		return app_usage("restore",
+		                 "give a site DOMAIN, and a backup ID or FILE if not its "
+		                 "newest");
 	if (app_adapters(a, 0) != 0 || rs_restore(a, domain, which, platform, &r) != 0)
 		return app_fail(a);
 	if (a->json) {
@@ -224,8 +225,8 @@ static int restore_run(struct app *a, int argc, char **argv)
 		jw_obj_end(&j);
 		jw_end(&j);
 	} else if (!a->quiet) {
-		printf("site %s restored from %s onto platform %s (database %s)\n", domain, r.b.path,
-		       r.platform, r.database);
+		printf("site %s restored from %s onto platform %s (database %s)\n", domain,
+		       r.b.path, r.platform, r.database);
 	}
 	return EXIT_DONE;
 }
