@@ -220,7 +220,7 @@ static int compare_pkg(void *arg, const struct reg_site_package *sp)
 static int compare_one(struct app *a, const struct reg_site *s, struct cmp_entry *from,
                        struct cmp_entry *to, struct cmp_target *t)
 {
-	struct pkg_ctx c = {t, from, to, path_base(s->site_dir), 0};
+	struct pkg_ctx c = {t, from, to, s->site_dir, 0};
 	struct reg *reg;
 	int rc;
 

@@ -565,17 +565,15 @@ static int pick_site_dir(struct app *a, const struct ldr_entry *ad, const struct
 		out[0] = '\0';
 		return 0;
 	}
-	/* Multisite platforms keep each site in sites/<domain>, or the only one in sites/default. */
+	/* Multisite platforms keep each site in sites/<domain>. sites/default is never guessed:
+	 * it could be another site's, and importing it under this domain would be wrong. */
 	(void)str_fmt(out, size, "sites/%s", domain);
 	if (path_join(path, sizeof(path), p->path, out) == 0 && stat(path, &st) == 0 &&
 	    S_ISDIR(st.st_mode))
 		return 0;
-	(void)str_copy(out, size, "sites/default");
-	if (path_join(path, sizeof(path), p->path, out) == 0 && stat(path, &st) == 0 &&
-	    S_ISDIR(st.st_mode))
-		return 0; /* a second site on sites/default is refused when it is recorded */
 	return err_set(&a->err, DROVER_E_NOTFOUND, p->path,
-	               "neither sites/%s nor sites/default exists on platform %s: give --site-dir",
+	               "there is no sites/%s on platform %s: give --site-dir (sites/default for a "
+	               "single-site platform)",
 	               domain, p->name);
 }
 
@@ -905,7 +903,7 @@ int inv_diagnose(struct app *a, const struct reg_site *s, struct inv_diags *out)
 		return rc;
 	if ((rc = inv_pkgs_load(a, p.id, &pk)) != 0)
 		return rc;
-	c = (struct diag_ctx){out, &pk, path_base(s->site_dir), &p, 0};
+	c = (struct diag_ctx){out, &pk, s->site_dir, &p, 0};
 	rc = reg_site_package_foreach(reg, s->id, diag_one, &c, &a->err);
 	for (size_t i = 0; rc == 0 && i < pk.n; i++) {
 		struct inv_diag *g;

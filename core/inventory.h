@@ -85,8 +85,8 @@ struct inv_pkgs {
 };
 int inv_pkgs_load(struct app *a, int64_t platform_id, struct inv_pkgs *out);
 void inv_pkgs_free(struct inv_pkgs *p);
-/* The code a site runs for `name`: its own copy in site_base (site directory name), else the
- * platform's; NULL if neither. site_base NULL: only the platform's. */
+/* The code a site runs for `name`: its own copy in site_dir ("sites/example.com"), else the
+ * platform's; NULL if neither. site_dir NULL: only the platform's. */
 const struct reg_package *inv_pkgs_find(const struct inv_pkgs *p, const char *name,
                                         const char *site_base);
 

@@ -2,8 +2,8 @@
  * plugins/drupal/drupal.c: the Drupal adapter (Drupal 7 and Drupal 8 and later).
  *
  * A Drupal platform is one codebase that hosts many sites (sites/<name>/settings.php), hence
- * DROVER_CAP_MULTISITE. This version implements probe only; the other ops come with their cap
- * bits.
+ * DROVER_CAP_MULTISITE. This file holds the probe, the ops table and the descriptor; the other
+ * ops live in the files drupal.h lists.
  *
  * How a tree is recognised (checked against the Drupal sources):
  *   Drupal 8+  core/lib/Drupal.php declares the class constant `const VERSION = '10.3.1';`
@@ -23,7 +23,7 @@
 
 #include <drover/drover.h>
 
-#include "textfile.h"
+#include "drupal.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "0.1.0"
@@ -131,6 +131,18 @@ static int read_version(struct drover_ctx *ctx, const struct tf_root *r, const c
 	return rc;
 }
 
+/* The probe result, with the line: Drupal 8 and later upgrade in place (line 8), Drupal 7 does
+ * not upgrade to them (line 7). */
+static int fill(struct drover_ctx *ctx, struct drover_probe *out, uint32_t generation,
+                const char *version)
+{
+	int rc = tf_probe_fill(ctx, out, "drupal", "drupal", generation, version);
+
+	if (rc == 0 && out->struct_size >= offsetof(struct drover_probe, line) + sizeof(out->line))
+		out->line = generation >= 8 ? 8 : 7;
+	return rc;
+}
+
 static int probe_d8(struct drover_ctx *ctx, const struct tf_root *r, struct drover_probe *out)
 {
 	char where[TF_PATH_MAX], version[64];
@@ -151,7 +163,7 @@ static int probe_d8(struct drover_ctx *ctx, const struct tf_root *r, struct drov
 		    "that file exists only in Drupal 8 and later; restore core/ from the Drupal "
 		    "release this platform was built from",
 		    version);
-	return tf_probe_fill(ctx, out, "drupal", "drupal", (uint32_t)major, version);
+	return fill(ctx, out, (uint32_t)major, version);
 }
 
 static int probe_d7(struct drover_ctx *ctx, const struct tf_root *r, struct drover_probe *out)
@@ -189,23 +201,37 @@ static int probe_d7(struct drover_ctx *ctx, const struct tf_root *r, struct drov
 		    "the tree has " D7_FIELD_MODULE ", which only Drupal 7 ships; the core files "
 		    "come from different releases: restore them from one Drupal 7 release",
 		    version);
-	return tf_probe_fill(ctx, out, "drupal", "drupal", 7, version);
+	return fill(ctx, out, 7, version);
+}
+
+/* Drupal 8+ first: its marker is one unambiguous file. */
+static const tf_probe_fn probes[] = {probe_d8, probe_d7, NULL};
+
+int drupal_identify(struct drover_ctx *ctx, const struct tf_root *r, struct drover_probe *out)
+{
+	int rc = DROVER_E_NOTMINE;
+
+	for (const tf_probe_fn *p = probes; *p && rc == DROVER_E_NOTMINE; p++)
+		rc = (*p)(ctx, r, out);
+	return rc;
 }
 
 static int drupal_probe(struct drover_ctx *ctx, const char *root, struct drover_probe *out)
 {
-	/* Drupal 8+ first: its marker is one unambiguous file. */
-	static const tf_probe_fn probes[] = {probe_d8, probe_d7, NULL};
-
 	return tf_probe_each(ctx, root, out, probes);
 }
 
 static const struct drover_ops ops = {
     DROVER_OPS_INIT,
     .probe = drupal_probe,
+    .packages = drupal_packages,
+    .settings_read = drupal_settings_read,
+    .site_schema = drupal_site_schema,
 };
 
 DROVER_ADAPTER_DEFINE(drupal, .version = PACKAGE_VERSION, .vendor = "drover project",
                       .license = "GPL-2.0-or-later",
                       .description = "Drupal 7 and Drupal 8 and later (8 to 11, 12-dev)",
-                      .caps = DROVER_CAP_MULTISITE, .ops = &ops);
+                      .caps = DROVER_CAP_MULTISITE | DROVER_CAP_PACKAGES |
+                              DROVER_CAP_SETTINGS_READ | DROVER_CAP_SITE_SCHEMA,
+                      .ops = &ops);

@@ -2,7 +2,8 @@
  * plugins/magento/magento.c: the Magento adapter (Magento 1 / OpenMage and Magento 2).
  *
  * A Magento platform directory runs exactly one site, so DROVER_CAP_MULTISITE stays clear. This
- * version implements probe only; the other ops come with their cap bits.
+ * file holds probe, what the other ops share (the generation of a tree, warnings) and the
+ * descriptor; packages, settings_read and site_schema live in the files magento.h lists.
  *
  * How a tree is recognised (checked against the Magento and OpenMage sources):
  *   Magento 2   bin/magento, plus app/etc/di.xml (copied into every install, by git or by the
@@ -33,23 +34,24 @@
  *               Mage::getOpenMageVersion()).
  * The files are read as text; PHP is never run.
  */
+#include <errno.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <drover/drover.h>
 
-#include "textfile.h"
+#include "magento.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "0.1.0"
 #endif
 
-#define M1_MAGE      "app/Mage.php"
-#define M2_BIN       "bin/magento"
 #define M2_LOCK      "composer.lock"
-#define M2_INSTALLED "vendor/composer/installed.json"
 #define M2_BASE_JSON "vendor/magento/magento2-base/composer.json"
 #define M2_ROOT_JSON "composer.json"
 
@@ -144,6 +146,35 @@ out:
 	return rc;
 }
 
+/* bin/magento plus one of the files every Magento 2 tree has (see the top of this file). */
+static int m2_markers(struct drover_ctx *ctx, const struct tf_root *r, int *yes)
+{
+	static const struct {
+		const char *rel;
+		int kind;
+	} markers[] = {
+	    {"app/etc/di.xml", TF_FILE},
+	    {"lib/internal/Magento", TF_DIR},
+	    {"vendor/magento/magento2-base", TF_DIR},
+	};
+	int rc, kind;
+
+	*yes = 0;
+	rc = tf_kind(ctx, r, M2_BIN, &kind);
+	if (rc != 0 || kind != TF_FILE)
+		return rc;
+	for (size_t i = 0; i < sizeof markers / sizeof markers[0]; i++) {
+		rc = tf_kind(ctx, r, markers[i].rel, &kind);
+		if (rc != 0)
+			return rc;
+		if (kind == markers[i].kind) {
+			*yes = 1;
+			return 0;
+		}
+	}
+	return 0;
+}
+
 static int probe_m2(struct drover_ctx *ctx, const struct tf_root *r, struct drover_probe *out)
 {
 	static const char *const lock_names[] = {
@@ -157,29 +188,11 @@ static int probe_m2(struct drover_ctx *ctx, const struct tf_root *r, struct drov
 	};
 	static const char *const base_names[] = {"magento/magento2-base"};
 	static const char *const root_names[] = {"magento/magento2ce", "magento/magento2ee"};
-	int rc, kind, marker = 0;
+	int rc, marker;
 
-	rc = tf_kind(ctx, r, M2_BIN, &kind);
+	rc = m2_markers(ctx, r, &marker);
 	if (rc != 0)
 		return rc;
-	if (kind != TF_FILE)
-		return DROVER_E_NOTMINE;
-	rc = tf_kind(ctx, r, "app/etc/di.xml", &kind);
-	if (rc != 0)
-		return rc;
-	marker |= kind == TF_FILE;
-	if (!marker) {
-		rc = tf_kind(ctx, r, "lib/internal/Magento", &kind);
-		if (rc != 0)
-			return rc;
-		marker |= kind == TF_DIR;
-	}
-	if (!marker) {
-		rc = tf_kind(ctx, r, "vendor/magento/magento2-base", &kind);
-		if (rc != 0)
-			return rc;
-		marker |= kind == TF_DIR;
-	}
 	if (!marker)
 		return DROVER_E_NOTMINE;
 
@@ -484,12 +497,166 @@ static int magento_probe(struct drover_ctx *ctx, const char *root, struct drover
 	return tf_probe_each(ctx, root, out, probes);
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * What the other ops share
+ */
+
+int mg_generation(struct drover_ctx *ctx, const struct tf_root *r, int *gen)
+{
+	int rc, yes, kind;
+
+	rc = m2_markers(ctx, r, &yes);
+	if (rc != 0)
+		return rc;
+	if (yes) {
+		*gen = 2;
+		return 0;
+	}
+	rc = tf_kind(ctx, r, M1_MAGE, &kind);
+	if (rc != 0)
+		return rc;
+	if (kind != TF_FILE)
+		return DROVER_E_NOTMINE;
+	*gen = 1;
+	return 0;
+}
+
+int mg_open(struct drover_ctx *ctx, const char *root, const char *what, struct tf_root *r, int *gen)
+{
+	int rc = tf_root_open(ctx, root, r);
+
+	if (rc != 0)
+		return rc;
+	rc = mg_generation(ctx, r, gen);
+	if (rc == DROVER_E_NOTMINE)
+		rc =
+		    ctx->host->error(ctx, DROVER_E_INVAL, root,
+		                     "cannot %s: %s is not a Magento platform (it has neither "
+		                     "bin/magento with app/etc/di.xml nor app/Mage.php); check the "
+		                     "platform path",
+		                     what, root);
+	if (rc != 0)
+		tf_root_close(r);
+	return rc;
+}
+
+void mg_warn(struct drover_ctx *ctx, int quiet, const char *rel, unsigned line, const char *fmt,
+             ...)
+{
+	char msg[768];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		msg[0] = '\0';
+	if (line > 0)
+		ctx->host->log(ctx, quiet ? DROVER_LOG_DEBUG : DROVER_LOG_WARNING, "%s:%u: %s", rel,
+		               line, msg);
+	else
+		ctx->host->log(ctx, quiet ? DROVER_LOG_DEBUG : DROVER_LOG_WARNING, "%s: %s", rel,
+		               msg);
+}
+
+int mg_read_pkg(struct drover_ctx *ctx, const struct tf_root *r, int quiet, const char *rel,
+                struct tf_buf *b)
+{
+	char path[TF_PATH_MAX];
+	struct stat st;
+
+	b->data = NULL;
+	b->len = 0;
+	if (fstatat(r->fd, rel, &st, 0) != 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return DROVER_E_NOTMINE;
+		return ctx->host->error(ctx, DROVER_E_IO, tf_path(path, sizeof path, r->path, rel),
+		                        "cannot look at %s: %s; make the platform readable by the "
+		                        "user drover runs as",
+		                        rel, strerror(errno));
+	}
+	/* What tf_read would refuse as an error is, for one package's file, a damaged package:
+	 * say so and go on with the others. */
+	if (!S_ISREG(st.st_mode)) {
+		mg_warn(ctx, quiet, rel, 0, "not a regular file; the package is skipped");
+		return 1;
+	}
+	if (st.st_size < 0 || (uintmax_t)st.st_size > TF_MAX_FILE) {
+		mg_warn(ctx, quiet, rel, 0,
+		        "%jd bytes, more than such a file can have; the package is skipped",
+		        (intmax_t)st.st_size);
+		return 1;
+	}
+	return tf_read(ctx, r, rel, b);
+}
+
+int mg_fmt(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= size) {
+		if (size > 0)
+			buf[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+char *mg_strndup(const char *s, size_t n)
+{
+	char *copy = malloc(n + 1);
+
+	if (copy != NULL) {
+		memcpy(copy, s, n);
+		copy[n] = '\0';
+	}
+	return copy;
+}
+
+int mg_word_ok(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++)
+		if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') ||
+		      (s[n] >= '0' && s[n] <= '9') || s[n] == '_'))
+			return 0;
+	return n > 0 && n < max;
+}
+
+static int magento_packages(struct drover_ctx *ctx, const char *root, drover_package_cb cb,
+                            void *arg)
+{
+	struct tf_root r;
+	int rc, gen;
+
+	if (cb == NULL)
+		return ctx->host->error(ctx, DROVER_E_INVAL, root,
+		                        "packages called without a callback");
+	rc = mg_open(ctx, root, "list packages", &r, &gen);
+	if (rc != 0)
+		return rc;
+	rc = gen == 1 ? m1_packages(ctx, &r, cb, arg) : m2_packages(ctx, &r, cb, arg);
+	tf_root_close(&r);
+	return rc;
+}
+
 static const struct drover_ops ops = {
     DROVER_OPS_INIT,
     .probe = magento_probe,
+    .packages = magento_packages,
+    .settings_read = mg_settings_read,
+    .site_schema = mg_site_schema,
 };
 
 DROVER_ADAPTER_DEFINE(magento, .version = PACKAGE_VERSION, .vendor = "drover project",
                       .license = "GPL-2.0-or-later",
                       .description = "Magento 1, OpenMage and Magento 2 platforms and sites",
-                      .caps = 0, .ops = &ops);
+                      .caps = DROVER_CAP_PACKAGES | DROVER_CAP_SETTINGS_READ |
+                              DROVER_CAP_SITE_SCHEMA,
+                      .ops = &ops);
