@@ -217,12 +217,44 @@ static int compare_pkg(void *arg, const struct reg_site_package *sp)
 	return 0;
 }
 
-static int compare_one(struct app *a, const struct reg_site *s, struct cmp_entry *from,
-                       struct cmp_entry *to, struct cmp_target *t)
+/* The site's installed packages, read once per site for every target. */
+struct site_pkgs {
+	struct reg_site_package *v;
+	size_t n, cap;
+};
+
+static int collect_site_pkg(void *arg, const struct reg_site_package *k)
+{
+	struct site_pkgs *l = arg;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct reg_site_package *v = realloc(l->v, cap * sizeof(*v));
+		if (!v)
+			return DROVER_E_NOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n] = *k;
+	if (!(l->v[l->n].updates = str_dup(k->updates ? k->updates : "")))
+		return DROVER_E_NOMEM;
+	l->n++;
+	return 0;
+}
+
+static void site_pkgs_free(struct site_pkgs *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free((char *)(uintptr_t)l->v[i].updates);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+static int compare_one(struct app *a, const struct reg_site *s, const struct site_pkgs *sp,
+                       struct cmp_entry *from, struct cmp_entry *to, struct cmp_target *t)
 {
 	struct pkg_ctx c = {t, from, to, s->site_dir, 0};
-	struct reg *reg;
-	int rc;
+	int rc = 0;
 
 	memset(t, 0, sizeof(*t));
 	t->p = to->p;
@@ -251,9 +283,8 @@ static int compare_one(struct app *a, const struct reg_site *s, struct cmp_entry
 	if (!(to->ad->desc->caps & DROVER_CAP_MULTISITE) && to->p.n_sites > 0)
 		block(t, "platform %s already hosts a site, and a %s platform hosts only one",
 		      to->p.name, to->p.cms);
-	if ((rc = inv_registry(a, &reg)) != 0)
-		return rc;
-	rc = reg_site_package_foreach(reg, s->id, compare_pkg, &c, &a->err);
+	for (size_t i = 0; rc == 0 && i < sp->n; i++)
+		rc = compare_pkg(&c, &sp->v[i]);
 	if (rc == DROVER_E_NOMEM)
 		return err_set(&a->err, rc, s->domain, "out of memory");
 	if (rc)
@@ -267,7 +298,9 @@ static int compare_one(struct app *a, const struct reg_site *s, struct cmp_entry
 int cmp_site(struct app *a, const struct reg_site *s, const char *to, int fresh_schema,
              struct cmp_cache **cache, struct cmp_result *out)
 {
+	struct site_pkgs sp = {0};
 	struct cmp_entry *from;
+	struct reg *reg;
 	int rc, found = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -291,21 +324,30 @@ int cmp_site(struct app *a, const struct reg_site *s, const char *to, int fresh_
 	out->t = calloc((*cache)->n ? (*cache)->n : 1, sizeof(*out->t));
 	if (!out->t)
 		return err_set(&a->err, DROVER_E_NOMEM, NULL, "out of memory");
+	if ((rc = inv_registry(a, &reg)) != 0 ||
+	    (rc = reg_site_package_foreach(reg, s->id, collect_site_pkg, &sp, &a->err)) != 0) {
+		site_pkgs_free(&sp);
+		return rc == DROVER_E_NOMEM ? err_set(&a->err, rc, s->domain, "out of memory") : rc;
+	}
 	for (size_t i = 0; i < (*cache)->n; i++) {
 		struct cmp_entry *e = &(*cache)->v[i];
 		if (to ? strcmp(e->p.name, to) != 0
 		       : (e->p.id == from->p.id || strcmp(e->p.adapter, from->p.adapter) != 0))
 			continue;
 		found = 1;
-		if (e->p.id == from->p.id)
-			return err_set(&a->err, DROVER_E_INVAL, to,
-			               "site %s is already on platform %s", s->domain, to);
-		if ((rc = compare_one(a, s, from, e, &out->t[out->n])) != 0) {
+		if (e->p.id == from->p.id) {
+			site_pkgs_free(&sp);
+			return err_set(&a->err, DROVER_E_INVAL, to, "site %s is already on platform %s",
+			               s->domain, to);
+		}
+		if ((rc = compare_one(a, s, &sp, from, e, &out->t[out->n])) != 0) {
 			free(out->t[out->n].pk);
+			site_pkgs_free(&sp);
 			return rc;
 		}
 		out->n++;
 	}
+	site_pkgs_free(&sp);
 	if (to && !found)
 		return err_set(&a->err, DROVER_E_NOTFOUND, to,
 		               "no platform named %s: see 'drover platform list'", to);
