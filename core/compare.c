@@ -154,11 +154,41 @@ struct pkg_ctx {
 	int rc;
 };
 
-static int compare_pkg(void *arg, const struct reg_site_package *sp)
+const char *cmp_pkg_message(const struct cmp_pkg *p, char *buf, size_t size)
 {
-	struct pkg_ctx *c = arg;
+	const char *off = p->enabled ? "" : " (disabled on the site)";
+
+	switch (p->why) {
+	case CMP_WHY_SITE_SPECIFIC:
+		(void)str_copy(buf, size,
+		               "lives in the site's directory: moves with it, not upgraded");
+		break;
+	case CMP_WHY_MISSING:
+		(void)str_copy(buf, size,
+		               p->enabled ? "missing on the target: it will be disabled"
+		                          : "missing on the target (disabled on the site)");
+		break;
+	case CMP_WHY_SCHEMA_DOWN:
+		(void)str_fmt(buf, size,
+		              "schema would go down: the site is at %s, the target's code at %s%s",
+		              p->site_schema, p->to_schema[0] ? p->to_schema : "none", off);
+		break;
+	case CMP_WHY_VERSION_DOWN:
+		(void)str_fmt(buf, size, "version would go down: %s -> %s%s", p->from_version,
+		              p->to_version, off);
+		break;
+	case CMP_WHY_UPDATES:
+		(void)str_fmt(buf, size, "updates will run: schema %s -> %s",
+		              p->site_schema[0] ? p->site_schema : "none", p->to_schema);
+		break;
+	default: buf[0] = '\0';
+	}
+	return buf;
+}
+
+static int compare_pkg(struct pkg_ctx *c, const struct reg_site_package *sp)
+{
 	const struct reg_package *src, *dst;
-	int enabled = sp->status == DROVER_SCHEMA_ENABLED;
 	struct cmp_pkg *k;
 
 	if (sp->status == DROVER_SCHEMA_UNINSTALLED)
@@ -167,48 +197,33 @@ static int compare_pkg(void *arg, const struct reg_site_package *sp)
 	k = add_pkg(c->t);
 	if (!k)
 		return DROVER_E_NOMEM;
-	(void)str_copy(k->name, sizeof(k->name), sp->name);
-	(void)str_copy(k->site_schema, sizeof(k->site_schema), sp->schema);
-	if (src)
-		(void)str_copy(k->from_version, sizeof(k->from_version), src->version);
+	k->name = sp->name;
+	k->site_schema = sp->schema;
+	k->enabled = sp->status == DROVER_SCHEMA_ENABLED;
+	k->from_version = src ? src->version : "";
+	k->to_version = k->to_schema = "";
 	if (src && src->site_dir[0]) {
 		/* Its code is in the site's own directory: it comes along, unchanged. */
-		(void)str_copy(k->to_version, sizeof(k->to_version), src->version);
-		(void)str_copy(k->to_schema, sizeof(k->to_schema), src->schema);
-		(void)str_copy(k->message, sizeof(k->message),
-		               "lives in the site's directory: moves with it, not upgraded");
+		k->to_version = src->version;
+		k->to_schema = src->schema;
+		k->why = CMP_WHY_SITE_SPECIFIC;
 		k->verdict = CMP_UNCHANGED;
 	} else if (!(dst = inv_pkgs_find(&c->to->pk, sp->name, NULL))) {
-		k->verdict = enabled ? CMP_WARNING : CMP_UNCHANGED;
-		(void)str_copy(k->message, sizeof(k->message),
-		               enabled ? "missing on the target: it will be disabled"
-		                       : "missing on the target (disabled on the site)");
+		k->why = CMP_WHY_MISSING;
+		k->verdict = k->enabled ? CMP_WARNING : CMP_UNCHANGED;
 	} else {
-		int schema_down = vers_cmp(dst->schema, sp->schema) < 0;
+		int schema = vers_cmp(dst->schema, sp->schema);
 		int version_down = src && src->version[0] && dst->version[0] &&
+		                   strcmp(src->version, dst->version) != 0 &&
 		                   vers_cmp(dst->version, src->version) < 0;
-		(void)str_copy(k->to_version, sizeof(k->to_version), dst->version);
-		(void)str_copy(k->to_schema, sizeof(k->to_schema), dst->schema);
-		if (schema_down || version_down) {
-			k->verdict = enabled ? CMP_ERROR : CMP_WARNING;
-			if (schema_down)
-				(void)str_fmt(
-				    k->message, sizeof(k->message),
-				    "schema would go down: the site is at %s, the target's code at "
-				    "%s%s",
-				    sp->schema, dst->schema[0] ? dst->schema : "none",
-				    enabled ? "" : " (disabled on the site)");
-			else
-				(void)str_fmt(k->message, sizeof(k->message),
-				              "version would go down: %s -> %s%s", src->version,
-				              dst->version,
-				              enabled ? "" : " (disabled on the site)");
-		} else if (vers_cmp(dst->schema, sp->schema) > 0 ||
-		           has_new_updates(dst->updates, sp->updates)) {
-			k->verdict = enabled ? CMP_UPGRADE : CMP_UNCHANGED;
-			(void)str_fmt(k->message, sizeof(k->message),
-			              "updates will run: schema %s -> %s",
-			              sp->schema[0] ? sp->schema : "none", dst->schema);
+		k->to_version = dst->version;
+		k->to_schema = dst->schema;
+		if (schema < 0 || version_down) {
+			k->why = schema < 0 ? CMP_WHY_SCHEMA_DOWN : CMP_WHY_VERSION_DOWN;
+			k->verdict = k->enabled ? CMP_ERROR : CMP_WARNING;
+		} else if (schema > 0 || has_new_updates(dst->updates, sp->updates)) {
+			k->why = CMP_WHY_UPDATES;
+			k->verdict = k->enabled ? CMP_UPGRADE : CMP_UNCHANGED;
 		} else {
 			k->verdict = CMP_UNCHANGED;
 		}
@@ -337,8 +352,8 @@ int cmp_site(struct app *a, const struct reg_site *s, const char *to, int fresh_
 		found = 1;
 		if (e->p.id == from->p.id) {
 			site_pkgs_free(&sp);
-			return err_set(&a->err, DROVER_E_INVAL, to, "site %s is already on platform %s",
-			               s->domain, to);
+			return err_set(&a->err, DROVER_E_INVAL, to,
+			               "site %s is already on platform %s", s->domain, to);
 		}
 		if ((rc = compare_one(a, s, &sp, from, e, &out->t[out->n])) != 0) {
 			free(out->t[out->n].pk);
@@ -347,7 +362,8 @@ int cmp_site(struct app *a, const struct reg_site *s, const char *to, int fresh_
 		}
 		out->n++;
 	}
-	site_pkgs_free(&sp);
+	out->pkgs = sp.v; /* the result's cmp_pkg point into it */
+	out->n_pkgs = sp.n;
 	if (to && !found)
 		return err_set(&a->err, DROVER_E_NOTFOUND, to,
 		               "no platform named %s: see 'drover platform list'", to);
@@ -356,8 +372,11 @@ int cmp_site(struct app *a, const struct reg_site *s, const char *to, int fresh_
 
 void cmp_result_free(struct cmp_result *r)
 {
+	struct site_pkgs sp = {r->pkgs, r->n_pkgs, r->n_pkgs};
+
 	for (size_t i = 0; i < r->n; i++)
 		free(r->t[i].pk);
 	free(r->t);
+	site_pkgs_free(&sp);
 	memset(r, 0, sizeof(*r));
 }

@@ -13,13 +13,27 @@
 #define CMP_WARNING   2 /* it will be disabled, or goes down while disabled */
 #define CMP_ERROR     3 /* an enabled package would go down */
 
+/* Why a verdict was given (cmp_pkg_message() turns it into words). */
+#define CMP_WHY_NONE          0
+#define CMP_WHY_SITE_SPECIFIC 1 /* in the site's own directory: moves with it */
+#define CMP_WHY_MISSING       2 /* not on the target */
+#define CMP_WHY_SCHEMA_DOWN   3
+#define CMP_WHY_VERSION_DOWN  4
+#define CMP_WHY_UPDATES       5
+
+/* One package of the site against one target. The strings point into the site's package list
+ * (kept in the cmp_result) and the platforms' (kept in the cmp_cache). */
 struct cmp_pkg {
-	char name[REG_NAME_MAX];
-	int verdict;
-	char from_version[64], to_version[64];
-	char site_schema[64], to_schema[64];
-	char message[256];
+	const char *name;
+	const char *from_version, *to_version; /* "" when unknown */
+	const char *site_schema, *to_schema;
+	int verdict; /* CMP_* */
+	int why;     /* CMP_WHY_* */
+	int enabled;
 };
+
+/* The words for a package's verdict ("" for unchanged without a reason). */
+const char *cmp_pkg_message(const struct cmp_pkg *p, char *buf, size_t size);
 
 #define CMP_MAX_REASONS 4
 struct cmp_target {
@@ -37,13 +51,16 @@ struct cmp_result {
 	struct reg_platform from;
 	struct cmp_target *t;
 	size_t n;
-	int schema_fresh; /* 1: read from the site database now; 0: as last verified */
+	int schema_fresh;              /* 1: read from the site database now; 0: as last verified */
+	struct reg_site_package *pkgs; /* the site's packages, which cmp_pkg points into */
+	size_t n_pkgs;
 };
 
 /* Platforms whose trees changed are rescanned once per run; this keeps what was refreshed. */
 struct cmp_cache;
 
 /*
+ * The cache must outlive every result made with it (results point into its package lists).
  * Compare site `s` with every other platform of the same adapter, or only with `to`. Platforms
  * whose trees changed since their last scan are rescanned first (`cache` remembers which were
  * checked in this run; may be shared across calls). With `fresh_schema` the site's installed

@@ -11,6 +11,8 @@
 
 static void json_result(struct jw *j, const struct cmp_result *r)
 {
+	char msg[512];
+
 	jw_obj_begin(j);
 	jw_kstr(j, "site", r->site.domain);
 	jw_kstr(j, "platform", r->from.name);
@@ -45,7 +47,7 @@ static void json_result(struct jw *j, const struct cmp_result *r)
 			jw_kstr(j, "to_version", p->to_version);
 			jw_kstr(j, "site_schema", p->site_schema);
 			jw_kstr(j, "to_schema", p->to_schema);
-			jw_kstr(j, "message", p->message);
+			jw_kstr(j, "message", cmp_pkg_message(p, msg, sizeof(msg)));
 			jw_obj_end(j);
 		}
 		jw_arr_end(j);
@@ -57,6 +59,8 @@ static void json_result(struct jw *j, const struct cmp_result *r)
 
 static void text_result(const struct cmp_result *r, int details)
 {
+	char msg[512];
+
 	printf("%s on %s (%s %s)%s\n", r->site.domain, r->from.name, r->from.distribution,
 	       r->from.core_version, r->schema_fresh ? "" : ", schema as last verified");
 	if (r->n == 0)
@@ -75,7 +79,7 @@ static void text_result(const struct cmp_result *r, int details)
 			if (p->verdict == CMP_UNCHANGED)
 				continue;
 			printf("      %-8s %-28s %s\n", cmp_verdict_name(p->verdict), p->name,
-			       p->message);
+			       cmp_pkg_message(p, msg, sizeof(msg)));
 		}
 	}
 }
