@@ -368,7 +368,7 @@ void inv_site_schema_free(struct inv_site_schema *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static int on_schema_row(void *arg, const struct drover_schema_row *row)
+int inv_schema_row_cb(void *arg, const struct drover_schema_row *row)
 {
 	struct inv_site_schema *s = arg;
 	struct inv_site_pkg *k;
@@ -514,7 +514,8 @@ static int read_schema(struct app *a, const struct ldr_entry *ad, const char *do
 		                           .site_dir = site_dir,
 		                           .db_driver = db_driver(db),
 		                           .db = db};
-		rc = ad->desc->ops->site_schema(call(a, ad, &ctx), &site, on_schema_row, schema);
+		rc =
+		    ad->desc->ops->site_schema(call(a, ad, &ctx), &site, inv_schema_row_cb, schema);
 	}
 	db_close(db);
 	if (rc && !a->err.code)
@@ -925,4 +926,36 @@ int inv_diagnose(struct app *a, const struct reg_site *s, struct inv_diags *out)
 	if (rc == DROVER_E_NOMEM)
 		err_set(&a->err, rc, s->domain, "out of memory");
 	return rc;
+}
+
+int inv_site_open(struct app *a, const struct ldr_entry *ad, const char *domain, const char *root,
+                  const char *site_dir, const char *server, struct drover_db **db)
+{
+	const struct cfg_db_server *srv = cfg_db_server(&a->cfg, server);
+	struct drover_settings st;
+	struct db_params dp;
+	int rc;
+
+	*db = NULL;
+	if (!srv)
+		return err_set(&a->err, DROVER_E_CONFIG, server,
+		               "db server '%s' is not in the configuration", server);
+	if ((rc = read_settings(a, ad, domain, root, site_dir, &st)) != 0)
+		return rc;
+	rc = db_params_from(a, srv, &st, root, &dp);
+	memset(&st, 0, sizeof(st));
+	if (rc == 0)
+		rc = db_open(&dp, 0, db, &a->err);
+	memset(&dp, 0, sizeof(dp));
+	return rc;
+}
+
+int inv_adapter_named(struct app *a, const char *name, const struct ldr_entry **out)
+{
+	struct reg_platform p;
+
+	memset(&p, 0, sizeof(p));
+	(void)str_copy(p.adapter, sizeof(p.adapter), name);
+	(void)str_copy(p.name, sizeof(p.name), name);
+	return inv_adapter(a, &p, out);
 }

@@ -51,6 +51,8 @@ struct inv_site_schema {
 	size_t n, cap;
 };
 void inv_site_schema_free(struct inv_site_schema *s);
+/* A drover_schema_cb that appends rows to a struct inv_site_schema (arg). */
+int inv_schema_row_cb(void *arg, const struct drover_schema_row *row);
 
 /* site import: read settings, open the database, read its schema, record the site. */
 int inv_site_import(struct app *a, const char *domain, const char *platform, const char *db_server,
@@ -94,5 +96,14 @@ const struct reg_package *inv_pkgs_find(const struct inv_pkgs *p, const char *na
 struct db_params;
 int inv_site_db_params(struct app *a, const struct reg_site *s, const struct ldr_entry *ad,
                        const struct reg_platform *p, struct db_params *out);
+
+/* Open the database of the site at root/site_dir through its settings (read by adapter `ad`) on
+ * db server `server`: for steps that must work from the journal alone. */
+struct drover_db;
+int inv_site_open(struct app *a, const struct ldr_entry *ad, const char *domain, const char *root,
+                  const char *site_dir, const char *server, struct drover_db **db);
+
+/* The loaded adapter named `name`, or an error. */
+int inv_adapter_named(struct app *a, const char *name, const struct ldr_entry **out);
 
 #endif

@@ -1246,11 +1246,11 @@ int reg_site_add(struct reg *r, struct reg_site *s, struct drover_error *err)
 int reg_site_update(struct reg *r, const struct reg_site *s, struct drover_error *err)
 {
 	return run_sql(r, "moving a site", err,
-	               "UPDATE sites SET platform_id = ?, site_dir = ?,"
+	               "UPDATE sites SET domain = ?, platform_id = ?, site_dir = ?,"
 	               " db_server_id = (SELECT id FROM db_servers WHERE name = ?), db_name = ?,"
 	               " db_user = ? WHERE id = ?",
-	               "issssi", s->platform_id, s->site_dir, s->db_server, s->db_name, s->db_user,
-	               s->id);
+	               "sissssi", s->domain, s->platform_id, s->site_dir, s->db_server, s->db_name,
+	               s->db_user, s->id);
 }
 
 int reg_site_remove(struct reg *r, int64_t site_id, struct drover_error *err)

@@ -176,7 +176,7 @@ int reg_db_server_ensure(struct reg *r, const char *name, const char *driver, co
 int reg_site_add(struct reg *r, struct reg_site *s, struct drover_error *err);
 int reg_site_get(struct reg *r, const char *domain, struct reg_site *out,
                  struct drover_error *err); /* DROVER_E_NOTFOUND */
-/* Move a site: platform, site directory, db server, database and user from *s. */
+/* Move a site: domain, platform, site directory, db server, database and user from *s. */
 int reg_site_update(struct reg *r, const struct reg_site *s, struct drover_error *err);
 int reg_site_remove(struct reg *r, int64_t site_id, struct drover_error *err);
 int reg_site_foreach(struct reg *r, int64_t platform_id /* 0 = all */, reg_site_cb cb, void *arg,
