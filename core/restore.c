@@ -64,7 +64,17 @@ int rs_db_name(const char *domain, char *out, size_t size)
 		                   : (*p >= 'A' && *p <= 'Z') ? *p - 'A' + 'a'
 		                                              : '_');
 	base[n] = '\0';
-	return str_fmt(out, size, "d_%s_%lx", base, (unsigned long)now);
+	/* The time, and 16 random bits: two moves of one site in a second get two names. */
+	{
+		unsigned short r = 0;
+		int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			if (read(fd, &r, sizeof(r)) != (ssize_t)sizeof(r))
+				r = (unsigned short)getpid();
+			close(fd);
+		}
+		return str_fmt(out, size, "d_%s_%lx%04x", base, (unsigned long)now, r);
+	}
 }
 
 /* Swap a live path with its staged copy; the staged place then holds the old one. */

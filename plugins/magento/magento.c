@@ -2,8 +2,8 @@
  * plugins/magento/magento.c: the Magento adapter (Magento 1 / OpenMage and Magento 2).
  *
  * A Magento platform directory runs exactly one site, so DROVER_CAP_MULTISITE stays clear. This
- * file holds probe, what the other ops share (the generation of a tree, warnings) and the
- * descriptor; packages, settings_read and site_schema live in the files magento.h lists.
+ * file holds probe, what the other ops share (the generation of a tree, warnings), the option
+ * table and the descriptor; the other ops live in the files magento.h lists.
  *
  * How a tree is recognised (checked against the Magento and OpenMage sources):
  *   Magento 2   bin/magento, plus app/etc/di.xml (copied into every install, by git or by the
@@ -493,8 +493,14 @@ static int probe_m1(struct drover_ctx *ctx, const struct tf_root *r, struct drov
 static int magento_probe(struct drover_ctx *ctx, const char *root, struct drover_probe *out)
 {
 	static const tf_probe_fn probes[] = {probe_m2, probe_m1, NULL};
+	int rc = tf_probe_each(ctx, root, out, probes);
 
-	return tf_probe_each(ctx, root, out, probes);
+	/* The line is the generation: a Magento 1 site cannot move to Magento 2 by a migrate
+	 * (that takes Magento's data migration tool), and every 1.x / OpenMage / Maho release
+	 * upgrades a 1.x database in place. An older core's struct may end before `line`. */
+	if (rc == 0 && out->struct_size >= offsetof(struct drover_probe, line) + sizeof(out->line))
+		out->line = out->generation;
+	return rc;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -521,6 +527,15 @@ int mg_generation(struct drover_ctx *ctx, const struct tf_root *r, int *gen)
 	return 0;
 }
 
+int mg_not_magento(struct drover_ctx *ctx, const char *root, const char *what)
+{
+	return ctx->host->error(ctx, DROVER_E_INVAL, root,
+	                        "cannot %s: %s is not a Magento platform (it has neither "
+	                        "bin/magento with app/etc/di.xml nor app/Mage.php); check the "
+	                        "platform path",
+	                        what, root);
+}
+
 int mg_open(struct drover_ctx *ctx, const char *root, const char *what, struct tf_root *r, int *gen)
 {
 	int rc = tf_root_open(ctx, root, r);
@@ -529,12 +544,7 @@ int mg_open(struct drover_ctx *ctx, const char *root, const char *what, struct t
 		return rc;
 	rc = mg_generation(ctx, r, gen);
 	if (rc == DROVER_E_NOTMINE)
-		rc =
-		    ctx->host->error(ctx, DROVER_E_INVAL, root,
-		                     "cannot %s: %s is not a Magento platform (it has neither "
-		                     "bin/magento with app/etc/di.xml nor app/Mage.php); check the "
-		                     "platform path",
-		                     what, root);
+		rc = mg_not_magento(ctx, root, what);
 	if (rc != 0)
 		tf_root_close(r);
 	return rc;
@@ -646,17 +656,43 @@ static int magento_packages(struct drover_ctx *ctx, const char *root, drover_pac
 	return rc;
 }
 
+/* The configuration the adapter reads (adapters: { magento: { ... } }), for update_run. */
+static const struct drover_option options[] = {
+    {MG_OPT_UPDATE_COMMAND, DROVER_OPT_STRING, 0, 0, 0, "",
+     "command that applies a site's pending updates instead of the built-in way; split on "
+     "spaces, {root} and {site} replaced, run in the platform root"},
+    {MG_OPT_PHP, DROVER_OPT_STRING, 0, 0, 0, "php",
+     "the PHP command-line binary the built-in updaters run (looked up in PATH)"},
+    {MG_OPT_TIMEOUT, DROVER_OPT_INT, 0, 1, 86400, "3600",
+     "seconds each update command may run before it is killed"},
+    {MG_OPT_M1_RUNNER, DROVER_OPT_STRING, DROVER_OPT_PATH, 0, 0, NULL,
+     "the Magento 1 update runner script; default: m1-update.php installed with drover"},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
 static const struct drover_ops ops = {
     DROVER_OPS_INIT,
     .probe = magento_probe,
     .packages = magento_packages,
     .settings_read = mg_settings_read,
+    .settings_write = mg_settings_write,
     .site_schema = mg_site_schema,
+    .site_paths = mg_site_paths,
+    .cache_tables = mg_cache_tables,
+    .maintenance = mg_maintenance,
+    .update_run = mg_update_run,
+    .cache_clear = mg_cache_clear,
+    .fixup = mg_fixup,
+    .health = mg_health,
 };
 
+/* A Magento platform directory runs one site: no DROVER_CAP_MULTISITE. */
 DROVER_ADAPTER_DEFINE(magento, .version = PACKAGE_VERSION, .vendor = "drover project",
                       .license = "GPL-2.0-or-later",
                       .description = "Magento 1, OpenMage and Magento 2 platforms and sites",
                       .caps = DROVER_CAP_PACKAGES | DROVER_CAP_SETTINGS_READ |
-                              DROVER_CAP_SITE_SCHEMA,
-                      .ops = &ops);
+                              DROVER_CAP_SETTINGS_WRITE | DROVER_CAP_SITE_SCHEMA |
+                              DROVER_CAP_SITE_PATHS | DROVER_CAP_CACHE_TABLES |
+                              DROVER_CAP_MAINTENANCE | DROVER_CAP_UPDATE | DROVER_CAP_CACHE_CLEAR |
+                              DROVER_CAP_FIXUP | DROVER_CAP_HEALTH,
+                      .ops = &ops, .options = options);

@@ -159,21 +159,6 @@ static int found_cb(void *arg, uint32_t n, const char *const *cols)
 	return 0;
 }
 
-static int table_exists(struct drover_ctx *ctx, const struct drover_site *site, const char *table,
-                        int *yes)
-{
-	const char *params[] = {table};
-
-	*yes = 0;
-	return ctx->host->sql_query(ctx, site->db,
-	                            is_mysql(site)
-	                                ? "SELECT 1 FROM information_schema.tables WHERE "
-	                                  "table_schema = DATABASE() AND table_name = ?"
-	                                : "SELECT 1 FROM sqlite_master WHERE type IN ('table', "
-	                                  "'view') AND name = ?",
-	                            params, 1, found_cb, yes);
-}
-
 static int column_exists(struct drover_ctx *ctx, const struct drover_site *site, const char *table,
                          const char *column, int *yes)
 {
@@ -197,7 +182,7 @@ static int need_table(struct drover_ctx *ctx, const struct drover_site *site, co
 
 	if (mg_fmt(table, size, "%s%s", prefix, name) != 0)
 		return ctx->host->error(ctx, DROVER_E_RANGE, name, "table name too long");
-	rc = table_exists(ctx, site, table, &yes);
+	rc = mg_table_exists(ctx, site, table, &yes);
 	if (rc != 0 || yes)
 		return rc;
 	return ctx->host->error(
@@ -399,7 +384,7 @@ static int m2_schema(struct drover_ctx *ctx, const struct tf_root *r,
 	/* patch_list comes with 2.3; an older site simply has no patches. */
 	if (mg_fmt(table, sizeof table, "%spatch_list", prefix) != 0)
 		return ctx->host->error(ctx, DROVER_E_RANGE, prefix, "table prefix too long");
-	rc = table_exists(ctx, site, table, &yes);
+	rc = mg_table_exists(ctx, site, table, &yes);
 	if (rc != 0)
 		return rc;
 	if (yes) {
@@ -425,55 +410,25 @@ static int m2_schema(struct drover_ctx *ctx, const struct tf_root *r,
 int mg_site_schema(struct drover_ctx *ctx, const struct drover_site *site, drover_schema_cb cb,
                    void *arg)
 {
-	struct drover_settings s;
+	struct mg_site ms;
 	struct rows rows;
-	struct tf_root r;
-	int rc, gen;
+	int rc;
 
 	if (site == NULL || site->root == NULL || cb == NULL)
 		return ctx->host->error(ctx, DROVER_E_INVAL, NULL,
 		                        "site_schema called without a site or a callback");
-	if (site->db == NULL || site->db_driver == NULL)
-		return ctx->host->error(
-		    ctx, DROVER_E_INVAL, site->domain,
-		    "cannot read the schema of %s: no database is attached to it",
-		    site->domain ? site->domain : "the site");
-	if (strcmp(site->db_driver, "mysql") != 0 && strcmp(site->db_driver, "sqlite") != 0)
-		return ctx->host->error(
-		    ctx, DROVER_E_INVAL, site->domain,
-		    "cannot read the schema of %s: unknown database driver '%.32s'",
-		    site->domain ? site->domain : "the site", site->db_driver);
-	rc = mg_open(ctx, site->root, "read the site schema", &r, &gen);
+	rc = mg_need_db(ctx, site, "read the schema");
 	if (rc != 0)
 		return rc;
-	memset(&s, 0, sizeof s);
-	s.struct_size = (uint32_t)sizeof s;
-	rc = mg_settings(ctx, &r, gen, &s);
+	rc = mg_site_open(ctx, site, "read the site schema", MG_SETTINGS, &ms);
 	if (rc != 0)
-		goto out;
-	/* The prefix goes into SQL as part of an identifier: only [A-Za-z0-9_], and short enough
-	 * for MySQL's 64-byte names. */
-	if (s.prefix[0] != '\0' && !mg_word_ok(s.prefix, 40)) {
-		char shown[48];
-
-		rc = ctx->host->error(
-		    ctx, DROVER_E_PARSE, gen == 1 ? M1_LOCAL_XML : M2_ENV_PHP,
-		    "the table prefix '%s' in %s is not made of letters, digits and "
-		    "'_' (at most 39): drover does not put it into SQL; fix the "
-		    "setting",
-		    tf_printable(shown, sizeof shown, s.prefix, strlen(s.prefix)),
-		    gen == 1 ? M1_LOCAL_XML : M2_ENV_PHP);
-		goto out;
-	}
+		return rc;
 	memset(&rows, 0, sizeof rows);
-	rc = gen == 1 ? m1_schema(ctx, &r, site, s.prefix, &rows)
-	              : m2_schema(ctx, &r, site, s.prefix, &rows);
+	rc = ms.gen == 1 ? m1_schema(ctx, &ms.r, site, ms.s.prefix, &rows)
+	                 : m2_schema(ctx, &ms.r, site, ms.s.prefix, &rows);
 	if (rc == 0)
 		rc = rows_emit(&rows, cb, arg);
 	rows_free(&rows);
-out:
-	/* The password is not needed any longer; do not leave it on the stack. */
-	explicit_bzero(&s, sizeof s);
-	tf_root_close(&r);
+	mg_site_close(&ms);
 	return rc;
 }

@@ -1,6 +1,10 @@
 /*
  * plugins/magento/settings.c: settings_read, where a Magento site's database is.
  *
+ * Reading the file and parsing its text are two steps (mg_settings_text, mg_settings_parse), so
+ * that settings_write can check that a rewritten text reads back as intended before it replaces
+ * the file.
+ *
  * Magento 1 / OpenMage, app/etc/local.xml (magento-lts app/etc/local.xml.template; the
  * installer, Mage_Install_Model_Installer_Config, writes each value as <![CDATA[...]]>, and
  * hand-written files often use plain text): <config><global><resources><db><table_prefix> and
@@ -53,7 +57,7 @@ static int fail(struct drover_ctx *ctx, const struct tf_root *r, int code, const
 /* The files hold the database password: clear what we read before the memory is freed. */
 static void wipe(struct tf_buf *b, struct tf_xml_doc *doc)
 {
-	if (b->data != NULL)
+	if (b != NULL && b->data != NULL)
 		explicit_bzero(b->data, b->len);
 	if (doc != NULL && doc->strs != NULL)
 		explicit_bzero(doc->strs, doc->nstrs);
@@ -144,7 +148,8 @@ static int common(struct drover_settings *s, const char *files_path)
 
 /* --- Magento 1: app/etc/local.xml ------------------------------------------------------------- */
 
-static int m1_settings(struct drover_ctx *ctx, const struct tf_root *r, struct drover_settings *s)
+static int m1_parse(struct drover_ctx *ctx, const struct tf_root *r, const struct tf_buf *b,
+                    struct drover_settings *s)
 {
 	static const struct {
 		const char *element, *what;
@@ -161,20 +166,9 @@ static int m1_settings(struct drover_ctx *ctx, const struct tf_root *r, struct d
 	const struct tf_xml_node *global, *resources, *conn, *n;
 	char host[512], port[32];
 	struct tf_xml_doc doc;
-	struct tf_buf b;
 	int rc;
 
-	rc = tf_read(ctx, r, rel, &b);
-	if (rc == DROVER_E_NOTMINE)
-		return fail(
-		    ctx, r, DROVER_E_NOTFOUND, rel, 0,
-		    "cannot read the site's database settings: %s does not exist; the "
-		    "Magento site is not installed, or the file was removed: restore it from "
-		    "a backup",
-		    rel);
-	if (rc != 0)
-		return rc;
-	if (tf_xml_parse(b.data, b.len, &doc) != 0) {
+	if (tf_xml_parse(b->data, b->len, &doc) != 0) {
 		rc = fail(
 		    ctx, r, DROVER_E_PARSE, rel, doc.err_line,
 		    "cannot read the site's database settings: %s is not well-formed XML (%s); "
@@ -236,9 +230,8 @@ static int m1_settings(struct drover_ctx *ctx, const struct tf_root *r, struct d
 	if (rc == 0)
 		rc = common(s, M1_FILES_PATH);
 out:
-	wipe(&b, &doc);
+	wipe(NULL, &doc);
 	tf_xml_free(&doc);
-	tf_buf_free(&b);
 	return rc;
 }
 
@@ -301,27 +294,17 @@ static int m2_array(struct drover_ctx *ctx, const struct tf_root *r, struct tf_p
 	            M2_ENV_PHP, inside, got == 1 ? "holds no" : "has no", key);
 }
 
-static int m2_settings(struct drover_ctx *ctx, const struct tf_root *r, struct drover_settings *s)
+static int m2_parse(struct drover_ctx *ctx, const struct tf_root *r, const struct tf_buf *b,
+                    struct drover_settings *s)
 {
 	const char *rel = M2_ENV_PHP;
 	struct tf_php top, db, connection, def;
 	struct tf_php_array a;
 	char host[512], port[32];
 	unsigned line = 0;
-	struct tf_buf b;
 	int rc;
 
-	rc = tf_read(ctx, r, rel, &b);
-	if (rc == DROVER_E_NOTMINE)
-		return fail(
-		    ctx, r, DROVER_E_NOTFOUND, rel, 0,
-		    "cannot read the site's database settings: %s does not exist; the "
-		    "Magento site is not installed (run `bin/magento setup:install`), or the "
-		    "file was removed: restore it from a backup",
-		    rel);
-	if (rc != 0)
-		return rc;
-	if (!tf_php_return_value(b.data, b.len, &top) || !tf_php_array_open(top, &a)) {
+	if (!tf_php_return_value(b->data, b->len, &top) || !tf_php_array_open(top, &a)) {
 		rc = fail(ctx, r, DROVER_E_PARSE, rel, 0,
 		          "cannot read the site's database settings: %s does not `return [...]`; "
 		          "restore it from a backup",
@@ -361,44 +344,72 @@ static int m2_settings(struct drover_ctx *ctx, const struct tf_root *r, struct d
 	if (rc == 0)
 		rc = common(s, M2_FILES_PATH);
 out:
-	wipe(&b, NULL);
-	tf_buf_free(&b);
 	return rc;
 }
 
 /* --- the op ----------------------------------------------------------------------------------- */
 
+int mg_settings_parse(struct drover_ctx *ctx, const struct tf_root *r, int gen,
+                      const struct tf_buf *b, struct drover_settings *s)
+{
+	return gen == 1 ? m1_parse(ctx, r, b, s) : m2_parse(ctx, r, b, s);
+}
+
+int mg_settings_text(struct drover_ctx *ctx, const struct tf_root *r, int gen, struct tf_buf *b)
+{
+	const char *rel = gen == 1 ? M1_LOCAL_XML : M2_ENV_PHP;
+	int rc = tf_read(ctx, r, rel, b);
+
+	if (rc == DROVER_E_NOTMINE)
+		return fail(ctx, r, DROVER_E_NOTFOUND, rel, 0,
+		            "cannot read the site's database settings: %s does not exist; the "
+		            "Magento site is not installed%s, or the file was removed: restore "
+		            "it from a backup",
+		            rel, gen == 1 ? "" : " (run `bin/magento setup:install`)");
+	return rc;
+}
+
+void mg_settings_text_free(struct tf_buf *b)
+{
+	wipe(b, NULL);
+	tf_buf_free(b);
+}
+
 int mg_settings(struct drover_ctx *ctx, const struct tf_root *r, int gen, struct drover_settings *s)
 {
-	return gen == 1 ? m1_settings(ctx, r, s) : m2_settings(ctx, r, s);
+	struct tf_buf b;
+	int rc = mg_settings_text(ctx, r, gen, &b);
+
+	if (rc != 0)
+		return rc;
+	rc = mg_settings_parse(ctx, r, gen, &b, s);
+	mg_settings_text_free(&b);
+	return rc;
 }
 
 int mg_settings_read(struct drover_ctx *ctx, const struct drover_site *site,
                      struct drover_settings *out)
 {
-	struct drover_settings s;
-	struct tf_root r;
+	struct mg_site ms;
 	size_t n, skip = offsetof(struct drover_settings, port);
-	int rc, gen;
+	int rc;
 
 	if (site == NULL || site->root == NULL || out == NULL)
 		return ctx->host->error(ctx, DROVER_E_INVAL, NULL,
 		                        "settings_read called without a site or a result");
-	rc = mg_open(ctx, site->root, "read the site's settings", &r, &gen);
+	/* Also on a site's files staged without the platform (restore reads them there). */
+	rc = mg_site_open(ctx, site, "read the site's settings", 0, &ms);
 	if (rc != 0)
 		return rc;
-	memset(&s, 0, sizeof s);
-	s.struct_size = (uint32_t)sizeof s;
-	rc = mg_settings(ctx, &r, gen, &s);
-	tf_root_close(&r);
-	if (rc != 0) {
-		explicit_bzero(&s, sizeof s);
-		return rc;
+	ms.s.struct_size = (uint32_t)sizeof ms.s;
+	rc = mg_settings(ctx, &ms.r, ms.gen, &ms.s);
+	if (rc == 0) {
+		/* Fill only what the caller's struct has room for; its struct_size stays its
+		 * own. */
+		n = out->struct_size < sizeof ms.s ? out->struct_size : sizeof ms.s;
+		if (n > skip)
+			memcpy((char *)out + skip, (const char *)&ms.s + skip, n - skip);
 	}
-	/* Fill only what the caller's struct has room for; its struct_size stays its own. */
-	n = out->struct_size < sizeof s ? out->struct_size : sizeof s;
-	if (n > skip)
-		memcpy((char *)out + skip, (const char *)&s + skip, n - skip);
-	explicit_bzero(&s, sizeof s);
-	return 0;
+	mg_site_close(&ms);
+	return rc;
 }
