@@ -538,29 +538,49 @@ static int run_verify(struct task *t, void *arg)
 	return rc;
 }
 
-/* The old copy and database go: what finish does after the point of no return. */
+/* The old copy and database go: what finish does after the point of no return. First the old
+ * copy leaves maintenance mode (a flag in the docroot would outlive it), then its paths go in
+ * reverse order, the settings file (listed first) last, so that an interrupted finish can
+ * still read them when it runs again. */
 static int finish_switch(struct app *a, const char *data)
 {
-	char clone[4], root[PATH_MAX], path[PATH_MAX], key[16], server[64];
+	char clone[4], root[PATH_MAX], path[PATH_MAX], key[16], server[64], domain[256],
+	    site_dir[256];
 	const struct cfg_db_server *srv;
+	const struct ldr_entry *ad;
 	struct db_admin admin;
 	struct db_params p;
-	int rc = 0;
+	int rc = 0, n = 0;
 
 	if (strcmp(jget(data, "clone", clone, sizeof(clone)), "1") == 0)
 		return 0; /* the source stays */
 	jget(data, "old_root", root, sizeof(root));
-	for (int i = 0;; i++) {
-		char rel[PATH_MAX];
-		(void)str_fmt(key, sizeof(key), "old%d", i);
-		if (!jdata_get(data, key, rel, sizeof(rel)))
+	jget(data, "old_server", server, sizeof(server));
+	if (adapter_of(a, data, &ad) == 0) {
+		int32_t state;
+		if (maintenance(a, ad, jget(data, "old_domain", domain, sizeof(domain)), root,
+		                jget(data, "old_site_dir", site_dir, sizeof(site_dir)), server,
+		                DROVER_MAINT_OFF, &state) != 0)
+			log_msg(DROVER_LOG_DEBUG, "old copy of %s: maintenance off: %s", domain,
+			        a->err.message);
+	}
+	err_clear(&a->err);
+	for (;; n++) {
+		(void)str_fmt(key, sizeof(key), "old%d", n);
+		if (!jdata_get(data, key, path, sizeof(path)))
 			break;
+	}
+	while (n-- > 0) {
+		char rel[PATH_MAX];
+		(void)str_fmt(key, sizeof(key), "old%d", n);
+		if (!jdata_get(data, key, rel, sizeof(rel)))
+			continue;
 		if (path_join(path, sizeof(path), root, rel) == 0 && path_remove_tree(path) != 0 &&
 		    rc == 0)
 			rc = err_set(&a->err, DROVER_E_IO, path, "cannot remove the old copy: %s",
 			             strerror(errno));
 	}
-	srv = cfg_db_server(&a->cfg, jget(data, "old_server", server, sizeof(server)));
+	srv = cfg_db_server(&a->cfg, server);
 	memset(&p, 0, sizeof(p));
 	jget(data, "old_driver", p.driver, sizeof(p.driver));
 	jget(data, "old_db", p.database, sizeof(p.database));
@@ -586,6 +606,7 @@ static int run_switch(struct task *t, void *arg)
 	int rc, n = 0;
 
 	jset(t, "clone", m->clone ? "1" : "0");
+	jset(t, "adapter", m->ad->name);
 	(void)str_fmt(id, sizeof(id), "%lld", (long long)m->site.id);
 	jset(t, "site_id", id);
 	(void)str_fmt(id, sizeof(id), "%lld", (long long)m->from.id);
@@ -686,6 +707,9 @@ static int run_forget(struct task *t, void *arg)
 	int rc, n = 0;
 
 	jset(t, "clone", "0");
+	jset(t, "adapter", m->ad->name);
+	jset(t, "old_domain", m->site.domain);
+	jset(t, "old_site_dir", m->site.site_dir);
 	jset(t, "old_root", m->from.path);
 	jset(t, "old_server", m->site.db_server);
 	jset(t, "old_db", m->site.db_name);

@@ -354,6 +354,28 @@ int rs_restore(struct app *a, const char *domain, const char *id_or_file, const 
 		}
 		goto out;
 	}
+	/* A backup taken by a migrate or delete was taken in maintenance mode: a restored site is
+	 * meant to be online. */
+	if (ad->desc->caps & DROVER_CAP_MAINTENANCE) {
+		struct drover_db *db = NULL;
+		if (db_open(&dp, 0, &db, &a->err) == 0) {
+			struct drover_site site = {.struct_size = sizeof(site),
+			                           .domain = domain,
+			                           .root = p.path,
+			                           .site_dir = m.site_dir,
+			                           .db_driver = db_driver(db),
+			                           .db = db};
+			struct drover_ctx ctx;
+			int32_t state;
+			host_ctx_init(&ctx, ad, &a->err);
+			if (ad->desc->ops->maintenance(&ctx, &site, DROVER_MAINT_OFF, &state) != 0)
+				log_msg(DROVER_LOG_WARNING,
+				        "%s: could not leave maintenance mode: %s", domain,
+				        a->err.message);
+			db_close(db);
+		}
+		err_clear(&a->err);
+	}
 	/* Done: the site runs from the restored copy. Now the old database and files go. */
 	out->b = b;
 	(void)str_copy(out->platform, sizeof(out->platform), p.name);
