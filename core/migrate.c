@@ -53,6 +53,10 @@ struct mig {
 	struct mig_result *out;
 	struct task *t;
 	char switch_data[J_DATA_MAX]; /* what the point of no return noted, for cleanup */
+	/* restore */
+	int had_site;
+	struct reg_backup b;
+	struct rs_result *rs;
 };
 
 /* ---- helpers ------------------------------------------------------------------------------------ */
@@ -752,6 +756,440 @@ const struct jpipeline migrate_pipeline = {"migrate", move_steps};
 const struct jpipeline rename_pipeline = {"rename", move_steps};
 const struct jpipeline clone_pipeline = {"clone", move_steps};
 const struct jpipeline delete_pipeline = {"delete", move_steps};
+
+/* ---- restore ------------------------------------------------------------------------------------
+ *   check     the whole archive read and checked against its manifest   (nothing to undo)
+ *   create_db a new database and user                                     undo: drop them
+ *   stage     the archive extracted into a staging directory in the target undo: remove it
+ *   import    the dump into the new database, credentials into the staged settings
+ *   swap      each site path exchanged with its staged copy               undo: swap back
+ *   switch    the registry moved, the site online: the point of no return
+ *             undo: the registry back; finish: the old database and copy, and staging, go
+ */
+
+static int run_check(struct task *t, void *arg)
+{
+	struct mig *m = arg;
+
+	jset(t, "path", m->b.path);
+	return bk_read(m->a, m->b.path, NULL, &m->man);
+}
+
+static int run_stage(struct task *t, void *arg)
+{
+	struct mig *m = arg;
+	int rc;
+
+	if (str_fmt(m->staging, sizeof(m->staging), "%s/.drover-restore-XXXXXX", m->to.path) != 0 ||
+	    !mkdtemp(m->staging))
+		return err_set(&m->a->err, DROVER_E_IO, m->to.path,
+		               "cannot create a staging directory: %s", strerror(errno));
+	jset(t, "staging", m->staging);
+	if ((rc = task_save(t)) != 0)
+		return rc;
+	bk_manifest_free(&m->man);
+	return bk_read(m->a, m->b.path, m->staging, &m->man);
+}
+
+static int undo_stage(struct app *a, const char *data)
+{
+	char path[PATH_MAX];
+
+	if (jdata_get(data, "staging", path, sizeof(path)) && path_remove_tree(path) != 0)
+		return err_set(&a->err, DROVER_E_IO, path,
+		               "cannot remove the staging directory: %s", strerror(errno));
+	return 0;
+}
+
+static int run_restore_import(struct task *t, void *arg)
+{
+	struct mig *m = arg;
+	char files[PATH_MAX], dumps[PATH_MAX];
+	struct drover_settings st;
+	struct drover_site s;
+	struct drover_ctx ctx;
+	int rc;
+
+	if (path_join(dumps, sizeof(dumps), m->staging, "database") ||
+	    path_join(files, sizeof(files), m->staging, "files"))
+		return err_set(&m->a->err, DROVER_E_RANGE, m->staging, "path too long");
+	if ((rc = db_load(&m->new_db, dumps, &m->a->err)) != 0)
+		return rc;
+	if (!(m->ad->desc->caps & DROVER_CAP_SETTINGS_WRITE))
+		return err_set(
+		    &m->a->err, DROVER_E_NOTSUP, m->ad->name,
+		    "the %s adapter cannot write settings: restore is not supported by this "
+		    "adapter version",
+		    m->ad->name);
+	site_for(&s, m->site.domain, files, m->new_site_dir, NULL);
+	memset(&st, 0, sizeof(st));
+	st.struct_size = sizeof(st);
+	host_ctx_init(&ctx, m->ad, &m->a->err);
+	if ((rc = m->ad->desc->ops->settings_read(&ctx, &s, &st)) != 0)
+		return rc;
+	if (strcmp(m->new_db.driver, DB_DRIVER_SQLITE) == 0 && strcmp(st.driver, "sqlite") == 0) {
+		(void)str_copy(st.database, sizeof(st.database), m->new_db.database);
+	} else if (strcmp(m->new_db.driver, DB_DRIVER_SQLITE) == 0) {
+		(void)str_copy(st.database, sizeof(st.database), m->db_name);
+	} else {
+		(void)str_copy(st.database, sizeof(st.database), m->new_db.database);
+		(void)str_copy(st.username, sizeof(st.username), m->new_db.user);
+		(void)str_copy(st.password, sizeof(st.password), m->new_db.password);
+		(void)str_copy(st.host, sizeof(st.host),
+		               m->new_db.socket[0] || !m->new_db.host[0] ? "localhost"
+		                                                         : m->new_db.host);
+		st.port = m->new_db.socket[0] ? 0 : (uint32_t)m->new_db.port;
+	}
+	host_ctx_init(&ctx, m->ad, &m->a->err);
+	rc = m->ad->desc->ops->settings_write(&ctx, &s, &st);
+	memset(&st, 0, sizeof(st));
+	return rc;
+}
+
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+
+static int run_swap(struct task *t, void *arg)
+{
+	struct mig *m = arg;
+	char live[PATH_MAX], staged[PATH_MAX], key[16];
+	int rc, n = 0;
+
+	jset(t, "root", m->to.path);
+	jset(t, "staging", m->staging);
+	for (size_t i = 0; i < m->man.n_files; i++) {
+		struct stat st;
+		int exists;
+		if (nested(m->man.files, i))
+			continue;
+		if (path_join(live, sizeof(live), m->to.path, m->man.files[i]) ||
+		    str_fmt(staged, sizeof(staged), "%s/files/%s", m->staging, m->man.files[i]))
+			return err_set(&m->a->err, DROVER_E_RANGE, m->man.files[i],
+			               "path too long");
+		if (lstat(staged, &st) != 0)
+			continue;
+		exists = lstat(live, &st) == 0;
+		/* Noted before it happens: x = exchanged, n = moved into an empty place. */
+		(void)str_fmt(key, sizeof(key), "%c%d", exists ? 'x' : 'n', n++);
+		jset(t, key, m->man.files[i]);
+		if ((rc = task_save(t)) != 0)
+			return rc;
+		if (exists) {
+			if (renameat2(AT_FDCWD, staged, AT_FDCWD, live, RENAME_EXCHANGE) != 0)
+				return err_set(
+				    &m->a->err, DROVER_E_IO, live,
+				    "cannot swap in the restored copy (this filesystem has no "
+				    "atomic exchange?): %s",
+				    strerror(errno));
+		} else {
+			char parent[PATH_MAX], *slash;
+			(void)str_copy(parent, sizeof(parent), live);
+			if ((slash = strrchr(parent, '/')) != NULL) {
+				*slash = '\0';
+				(void)path_mkdirs(parent, 0755);
+			}
+			if (rename(staged, live) != 0)
+				return err_set(&m->a->err, DROVER_E_IO, live,
+				               "cannot move the restored copy in: %s",
+				               strerror(errno));
+		}
+	}
+	return 0;
+}
+
+static int undo_swap(struct app *a, const char *data)
+{
+	char root[PATH_MAX], staging[PATH_MAX], rel[PATH_MAX], live[PATH_MAX], staged[PATH_MAX],
+	    key[16];
+	int rc = 0;
+
+	jget(data, "root", root, sizeof(root));
+	jget(data, "staging", staging, sizeof(staging));
+	for (int i = 0;; i++) {
+		struct stat st;
+		int exchanged = 1;
+		(void)str_fmt(key, sizeof(key), "x%d", i);
+		if (!jdata_get(data, key, rel, sizeof(rel))) {
+			(void)str_fmt(key, sizeof(key), "n%d", i);
+			if (!jdata_get(data, key, rel, sizeof(rel)))
+				break;
+			exchanged = 0;
+		}
+		if (path_join(live, sizeof(live), root, rel) ||
+		    str_fmt(staged, sizeof(staged), "%s/files/%s", staging, rel))
+			continue;
+		/* Idempotent: a swap that did not happen has the staged copy still in staging. */
+		if (exchanged) {
+			if (lstat(staged, &st) == 0 && lstat(live, &st) == 0 &&
+			    renameat2(AT_FDCWD, staged, AT_FDCWD, live, RENAME_EXCHANGE) != 0 &&
+			    rc == 0)
+				rc = err_set(&a->err, DROVER_E_IO, live, "cannot swap back: %s",
+				             strerror(errno));
+		} else if (lstat(staged, &st) != 0 && lstat(live, &st) == 0 &&
+		           rename(live, staged) != 0 && rc == 0) {
+			rc = err_set(&a->err, DROVER_E_IO, live, "cannot move back: %s",
+			             strerror(errno));
+		}
+	}
+	return rc;
+}
+
+/* The restored site online and registered. */
+static int run_restore_switch(struct task *t, void *arg)
+{
+	struct mig *m = arg;
+	struct reg_site s = m->site;
+	char id[32];
+	struct reg *reg;
+	int rc;
+
+	jset(t, "adapter", m->ad->name);
+	jset(t, "had_site", m->had_site ? "1" : "0");
+	(void)str_fmt(id, sizeof(id), "%lld", (long long)m->site.id);
+	jset(t, "site_id", id);
+	jset(t, "new_domain", m->site.domain);
+	jset(t, "new_db", m->new_db.database);
+	jset(t, "staging", m->staging);
+	if (m->had_site) {
+		struct reg_platform oldp;
+		(void)str_fmt(id, sizeof(id), "%lld", (long long)m->from.id);
+		jset(t, "old_platform", id);
+		jset(t, "old_domain", m->site.domain);
+		jset(t, "old_site_dir", m->site.site_dir);
+		jset(t, "old_server", m->site.db_server);
+		jset(t, "old_db", m->site.db_name);
+		jset(t, "old_user", m->site.db_user);
+		jset(t, "old_driver",
+		     cfg_db_server(&m->a->cfg, m->site.db_server)
+		         ? cfg_db_server(&m->a->cfg, m->site.db_server)->driver
+		         : "");
+		/* Moved to another platform: the copy on the old one goes too. */
+		if (m->from.id != m->to.id && inv_registry(m->a, &reg) == 0 &&
+		    reg_platform_get_id(reg, m->from.id, &oldp, &m->a->err) == 0) {
+			char key[16];
+			jset(t, "old_root", oldp.path);
+			for (size_t i = 0, n = 0; i < m->man.n_files; i++) {
+				if (nested(m->man.files, i))
+					continue;
+				(void)str_fmt(key, sizeof(key), "old%zu", n++);
+				jset(t, key, m->man.files[i]);
+			}
+		}
+		err_clear(&m->a->err);
+	}
+	if ((rc = task_save(t)) != 0 || (rc = inv_registry(m->a, &reg)) != 0)
+		return rc;
+	s.platform_id = m->to.id;
+	(void)str_copy(s.site_dir, sizeof(s.site_dir), m->new_site_dir);
+	(void)str_copy(s.db_server, sizeof(s.db_server), m->site.db_server);
+	(void)str_copy(s.db_name, sizeof(s.db_name), m->new_db.database);
+	(void)str_copy(s.db_user, sizeof(s.db_user), m->new_db.user);
+	if ((rc = reg_begin(reg, &m->a->err)) != 0)
+		return rc;
+	{
+		const struct cfg_db_server *srv = cfg_db_server(&m->a->cfg, s.db_server);
+		int64_t srv_id;
+		rc = srv ? reg_db_server_ensure(reg, srv->name, srv->driver,
+		                                srv->directory[0] ? srv->directory : srv->host,
+		                                &srv_id, &m->a->err)
+		         : 0;
+	}
+	if (rc == 0)
+		rc = m->had_site ? reg_site_update(reg, &s, &m->a->err)
+		                 : reg_site_add(reg, &s, &m->a->err);
+	if (rc == 0)
+		rc = reg_commit(reg, &m->a->err);
+	if (rc)
+		reg_rollback(reg, NULL);
+	if (rc == 0 && !m->had_site) {
+		(void)str_fmt(id, sizeof(id), "%lld", (long long)s.id);
+		jset(t, "site_id", id);
+		(void)task_save(t);
+	}
+	/* A backup taken in maintenance mode restores a site in maintenance mode: bring it up. */
+	if (rc == 0 && (m->ad->desc->caps & DROVER_CAP_MAINTENANCE)) {
+		int32_t state;
+		if (maintenance(m->a, m->ad, m->site.domain, m->to.path, m->new_site_dir,
+		                s.db_server, DROVER_MAINT_OFF, &state) != 0)
+			log_msg(DROVER_LOG_WARNING, "%s: could not leave maintenance mode: %s",
+			        m->site.domain, m->a->err.message);
+		err_clear(&m->a->err);
+	}
+	if (rc == 0)
+		(void)str_copy(m->switch_data, sizeof(m->switch_data), t->data);
+	return rc;
+}
+
+static int undo_restore_switch(struct app *a, const char *data)
+{
+	char had[4], buf[PATH_MAX];
+	struct reg_site s;
+	struct reg *reg;
+	int64_t v;
+	int rc;
+
+	if ((rc = inv_registry(a, &reg)) != 0)
+		return rc;
+	if (reg_site_get(reg, jget(data, "new_domain", buf, sizeof(buf)), &s, &a->err) != 0) {
+		err_clear(&a->err);
+		return 0;
+	}
+	if (strcmp(jget(data, "had_site", had, sizeof(had)), "1") != 0)
+		return reg_site_remove(reg, s.id, &a->err);
+	if (str_to_i64(jget(data, "old_platform", buf, sizeof(buf)), &v) != 0)
+		return 0;
+	s.platform_id = v;
+	jget(data, "old_site_dir", s.site_dir, sizeof(s.site_dir));
+	jget(data, "old_server", s.db_server, sizeof(s.db_server));
+	jget(data, "old_db", s.db_name, sizeof(s.db_name));
+	jget(data, "old_user", s.db_user, sizeof(s.db_user));
+	return reg_site_update(reg, &s, &a->err);
+}
+
+/* After the switch: the old database, the old copy on another platform, and staging (which
+ * holds what the swap took out) go. */
+static int finish_restore(struct app *a, const char *data)
+{
+	char had[4], staging[PATH_MAX], newdb[PATH_MAX], olddb[PATH_MAX];
+	int rc = 0;
+
+	/* finish_switch drops the old database and removes the old copy's paths (noted only when
+	 * the site moved to another platform; on the same one, the swap put them in staging). */
+	if (strcmp(jget(data, "had_site", had, sizeof(had)), "1") == 0 &&
+	    strcmp(jget(data, "old_db", olddb, sizeof(olddb)),
+	           jget(data, "new_db", newdb, sizeof(newdb))) != 0)
+		rc = finish_switch(a, data);
+	if (jdata_get(data, "staging", staging, sizeof(staging)) &&
+	    path_remove_tree(staging) != 0 && rc == 0)
+		rc = err_set(&a->err, DROVER_E_IO, staging,
+		             "cannot remove the staging directory: %s", strerror(errno));
+	return rc;
+}
+
+static int run_restore_cleanup(struct task *t, void *arg)
+{
+	struct mig *m = arg;
+
+	m->staging[0] = '\0'; /* finish removes it */
+	return finish_restore(m->a, m->switch_data);
+}
+
+static const struct jstep r_check = {"check", run_check, NULL, NULL};
+static const struct jstep r_stage = {"stage", run_stage, undo_stage, NULL};
+static const struct jstep r_import = {"import", run_restore_import, NULL, NULL};
+static const struct jstep r_swap = {"swap", run_swap, undo_swap, NULL};
+static const struct jstep r_switch = {"switch", run_restore_switch, undo_restore_switch,
+                                      finish_restore};
+static const struct jstep r_cleanup = {"cleanup", run_restore_cleanup, NULL, NULL};
+static const struct jstep *const restore_steps[] = {&r_check, &s_create_db, &r_stage,   &r_import,
+                                                    &r_swap,  &r_switch,    &r_cleanup, NULL};
+const struct jpipeline restore_pipeline = {"restore", restore_steps};
+
+int mig_restore(struct app *a, const char *domain, const char *id_or_file, const char *platform,
+                struct rs_result *out)
+{
+	struct mig m;
+	struct bk_manifest man;
+	struct reg *reg;
+	struct task t;
+	char args[512];
+	int rc, in_catalog;
+
+	memset(&m, 0, sizeof(m));
+	memset(out, 0, sizeof(*out));
+	m.a = a;
+	m.rs = out;
+	{
+		struct mig_result dummy;
+		m.out = &dummy;
+		memset(&dummy, 0, sizeof(dummy));
+	}
+	if ((rc = app_adapters(a, 0)) != 0 || (rc = inv_registry(a, &reg)) != 0)
+		return rc;
+	m.had_site = reg_site_get(reg, domain, &m.site, &a->err) == 0;
+	err_clear(&a->err);
+	if (id_or_file ? (rc = bk_resolve(a, id_or_file, &m.b, &in_catalog)) != 0
+	               : (rc = rs_newest(a, domain, &m.b)) != 0)
+		return rc;
+	/* Checked in full before anything: a bad archive is refused with nothing touched. */
+	if ((rc = bk_read(a, m.b.path, NULL, &man)) != 0)
+		return rc;
+	if (strcasecmp(man.domain, domain) != 0) {
+		rc = err_set(&a->err, DROVER_E_INVAL, m.b.path,
+		             "this is a backup of %s, not of %s: give the right site or backup",
+		             man.domain, domain);
+		bk_manifest_free(&man);
+		return rc;
+	}
+	if ((rc = reg_platform_get(reg, platform ? platform : man.platform, &m.to, &a->err)) != 0) {
+		rc = err_set(&a->err, DROVER_E_NOTFOUND, platform ? platform : man.platform,
+		             "platform %s is not registered: add it (drover platform add %s %s) or "
+		             "give --platform",
+		             platform ? platform : man.platform, platform ? platform : man.platform,
+		             platform ? "PATH" : man.platform_path);
+		bk_manifest_free(&man);
+		return rc;
+	}
+	if (m.had_site &&
+	    (rc = reg_platform_get_id(reg, m.site.platform_id, &m.from, &a->err)) != 0) {
+		bk_manifest_free(&man);
+		return rc;
+	}
+	if ((rc = inv_adapter(a, &m.to, &m.ad)) == 0 && strcmp(m.to.adapter, man.adapter) != 0)
+		rc = err_set(&a->err, DROVER_E_REFUSED, m.to.name,
+		             "platform %s is %s, the backup is of a %s site: restore it onto a %s "
+		             "platform",
+		             m.to.name, m.to.cms, man.cms, man.cms);
+	if (rc == 0 && (!m.had_site || m.site.platform_id != m.to.id) &&
+	    !(m.ad->desc->caps & DROVER_CAP_MULTISITE) && m.to.n_sites > 0)
+		rc = err_set(&a->err, DROVER_E_REFUSED, m.to.name,
+		             "platform %s already hosts a site, and a %s platform hosts only one",
+		             m.to.name, m.to.cms);
+	if (rc) {
+		bk_manifest_free(&man);
+		return rc;
+	}
+	if (!m.had_site) {
+		/* Disaster recovery: the site comes back under its name, on the backup's server. */
+		(void)str_copy(m.site.domain, sizeof(m.site.domain), man.domain);
+		(void)str_copy(m.site.site_dir, sizeof(m.site.site_dir), man.site_dir);
+		(void)str_copy(m.site.db_server, sizeof(m.site.db_server),
+		               cfg_db_server(&a->cfg, man.db_server) ? man.db_server
+		                                                     : a->cfg.default_db_server);
+	}
+	(void)str_copy(m.new_domain, sizeof(m.new_domain), m.site.domain);
+	(void)str_copy(m.new_site_dir, sizeof(m.new_site_dir), man.site_dir);
+	bk_manifest_free(&man);
+	(void)str_fmt(args, sizeof(args), "%s from %s onto %s", domain, m.b.path, m.to.name);
+	if ((rc = task_begin(a, "restore", domain, m.had_site ? m.site.id : 0, m.to.id, args,
+	                     &t)) != 0)
+		return rc;
+	m.t = &t;
+	rc = task_step(&t, &r_check, &m);
+	if (rc == 0)
+		rc = task_step(&t, &s_create_db, &m);
+	if (rc == 0)
+		rc = task_step(&t, &r_stage, &m);
+	if (rc == 0)
+		rc = task_step(&t, &r_import, &m);
+	if (rc == 0)
+		rc = task_step(&t, &r_swap, &m);
+	if (rc == 0)
+		rc = task_step(&t, &r_switch, &m);
+	if (rc == 0)
+		rc = task_step(&t, &r_cleanup, &m);
+	rc = task_end(&t, rc);
+	if (rc == 0) {
+		out->b = m.b;
+		(void)str_copy(out->platform, sizeof(out->platform), m.to.name);
+		(void)str_copy(out->database, sizeof(out->database), m.new_db.database);
+	}
+	memset(m.password, 0, sizeof(m.password));
+	memset(&m.new_db, 0, sizeof(m.new_db));
+	bk_manifest_free(&m.man);
+	return rc;
+}
 
 /* ---- the commands ------------------------------------------------------------------------------ */
 

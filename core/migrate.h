@@ -4,6 +4,7 @@
 
 #include "app.h"
 #include "journal.h"
+#include "restore.h"
 
 #define MIG_STRICT  1u /* refuse warnings, fail on modules disabled by the move */
 #define MIG_DRY_RUN 2u /* print the plan and the verdict, change nothing */
@@ -32,6 +33,11 @@ int mig_delete(struct app *a, const char *domain, struct mig_result *out);
 /* rollback TASK: put a migrated site back from the backup that migrate kept. */
 int mig_rollback(struct app *a, int64_t task_id, struct mig_result *out);
 
-extern const struct jpipeline migrate_pipeline, rename_pipeline, clone_pipeline, delete_pipeline;
+/* restore (restore.h's rs_restore): journaled like the moves. */
+int mig_restore(struct app *a, const char *domain, const char *id_or_file, const char *platform,
+                struct rs_result *out);
+
+extern const struct jpipeline migrate_pipeline, rename_pipeline, clone_pipeline, delete_pipeline,
+    restore_pipeline;
 
 #endif

@@ -3,6 +3,7 @@
 #include "migrate.h"
 
 static const struct jpipeline *const core_pipelines[] = {&migrate_pipeline, &rename_pipeline,
-                                                         &clone_pipeline, &delete_pipeline, NULL};
+                                                         &clone_pipeline,   &delete_pipeline,
+                                                         &restore_pipeline, NULL};
 
 const struct jpipeline *const *journal_pipelines = core_pipelines;
