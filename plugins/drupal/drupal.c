@@ -3,7 +3,8 @@
  *
  * A Drupal platform is one codebase that hosts many sites (sites/<name>/settings.php), hence
  * DROVER_CAP_MULTISITE. This file holds the probe, the ops table and the descriptor; the other
- * ops live in the files drupal.h lists.
+ * ops live in the files drupal.h lists, the options (update_command, drush, php, d7_runner,
+ * timeout) in update.c.
  *
  * How a tree is recognised (checked against the Drupal sources):
  *   Drupal 8+  core/lib/Drupal.php declares the class constant `const VERSION = '10.3.1';`
@@ -226,12 +227,23 @@ static const struct drover_ops ops = {
     .probe = drupal_probe,
     .packages = drupal_packages,
     .settings_read = drupal_settings_read,
+    .settings_write = drupal_settings_write,
     .site_schema = drupal_site_schema,
+    .site_paths = drupal_site_paths,
+    .cache_tables = drupal_cache_tables,
+    .maintenance = drupal_maintenance,
+    .update_run = drupal_update_run,
+    .cache_clear = drupal_cache_clear,
+    .fixup = drupal_fixup,
+    .health = drupal_health,
 };
 
 DROVER_ADAPTER_DEFINE(drupal, .version = PACKAGE_VERSION, .vendor = "drover project",
                       .license = "GPL-2.0-or-later",
                       .description = "Drupal 7 and Drupal 8 and later (8 to 11, 12-dev)",
                       .caps = DROVER_CAP_MULTISITE | DROVER_CAP_PACKAGES |
-                              DROVER_CAP_SETTINGS_READ | DROVER_CAP_SITE_SCHEMA,
-                      .ops = &ops);
+                              DROVER_CAP_SETTINGS_READ | DROVER_CAP_SETTINGS_WRITE |
+                              DROVER_CAP_SITE_SCHEMA | DROVER_CAP_SITE_PATHS |
+                              DROVER_CAP_CACHE_TABLES | DROVER_CAP_MAINTENANCE | DROVER_CAP_UPDATE |
+                              DROVER_CAP_CACHE_CLEAR | DROVER_CAP_FIXUP | DROVER_CAP_HEALTH,
+                      .ops = &ops, .options = drupal_options);

@@ -35,6 +35,7 @@
 struct var {
 	char *name;
 	struct pv *val;
+	int uncertain; /* set inside a condition, or touched by a statement not evaluated */
 };
 
 struct d_env {
@@ -48,6 +49,7 @@ struct d_env {
 	size_t nodes;
 	int failed; /* DROVER_E_NOMEM or DROVER_E_RANGE: evaluation stopped */
 	int warned_cond;
+	int all_uncertain; /* an include or a construct could have changed any variable */
 };
 
 /* One file being evaluated. */
@@ -376,6 +378,7 @@ static struct var *var_get(struct d_env *env, const char *name, size_t n)
 		return NULL;
 	}
 	v->val = NULL;
+	v->uncertain = 0;
 	env->nvars++;
 	return v;
 }
@@ -1015,6 +1018,11 @@ static void skip_statement(struct ev *ev)
 	}
 }
 
+size_t d_php_nfiles(const struct d_env *env)
+{
+	return env->files.n;
+}
+
 const char *d_php_file(const struct d_env *env, int file)
 {
 	return (file >= 0 && (size_t)file < env->files.n) ? env->files.v[file] : "settings.php";
@@ -1075,6 +1083,8 @@ compound:
 		pv_free(val);
 		goto skip;
 	}
+	if (cond)
+		var->uncertain = 1;
 	if (strcmp(name, "databases") == 0 && cond && !env->warned_cond) {
 		env->warned_cond = 1;
 		env->ctx->host->log(
@@ -1161,6 +1171,7 @@ static void include(struct ev *ev, int cond)
 	v = expr(ev);
 	skip_statement(ev);
 	if (v->kind != V_STR) {
+		env->all_uncertain = 1;
 		if (!env->failed)
 			env->ctx->host->log(
 			    env->ctx, DROVER_LOG_WARNING,
@@ -1183,6 +1194,7 @@ static void include(struct ev *ev, int cond)
 			if (strcmp(env->files.v[i], rel) == 0)
 				return;
 	if (ev->incl >= MAX_INCLUDES) {
+		env->all_uncertain = 1;
 		env->ctx->host->log(env->ctx, DROVER_LOG_WARNING,
 		                    "%s:%u: includes nested more than %d deep; %s is not read",
 		                    d_php_file(env, ev->file), line, MAX_INCLUDES, rel);
@@ -1194,7 +1206,10 @@ static void include(struct ev *ev, int cond)
 		return;
 	}
 	if (rc != 0) {
-		/* A guarded include of a missing settings.local.php is the common case. */
+		/* A guarded include of a missing settings.local.php is the common case; it sets
+		 * nothing. Any other failure leaves unknown what the file would have set. */
+		if (!(rc == DROVER_E_NOTFOUND && cond))
+			env->all_uncertain = 1;
 		env->ctx->host->log(
 		    env->ctx,
 		    (rc == DROVER_E_NOTFOUND && cond) ? DROVER_LOG_DEBUG : DROVER_LOG_WARNING,
@@ -1204,6 +1219,42 @@ static void include(struct ev *ev, int cond)
 	}
 	(void)run_file(env, rel, full, ev->incl + 1, &b);
 	tf_buf_free(&b);
+}
+
+/* A statement drover does not evaluate (unset(), a call, foreach (... as &$x)) may change the
+ * variables it names: mark them uncertain, and every variable when it uses variable variables
+ * or functions that set variables by name. Reads only the tokens; the caller skips them. */
+static void mark_touched(struct ev *ev, int header)
+{
+	struct d_env *env = ev->env;
+	struct tf_php lx = ev->lx;
+	struct tf_tok t = ev->t, prev = {TF_TOK_EOF, "", 0, 0};
+	long depth = 0;
+
+	while (t.kind != TF_TOK_EOF) {
+		if (tf_tok_op(&t, "(") || tf_tok_op(&t, "[") || tf_tok_op(&t, "{")) {
+			if (tf_tok_op(&t, "{") && tf_tok_op(&prev, "$")) /* ${'name'} */
+				env->all_uncertain = 1;
+			depth++;
+		} else if (tf_tok_op(&t, ")") || tf_tok_op(&t, "]") || tf_tok_op(&t, "}")) {
+			if (--depth < 0 || (header && depth == 0))
+				return;
+		} else if (depth == 0 && !header && tf_tok_op(&t, ";")) {
+			return;
+		} else if (t.kind == TF_TOK_VAR) {
+			struct var *var = var_find(env, t.s, t.n);
+
+			if (var != NULL)
+				var->uncertain = 1;
+			if (tf_tok_op(&prev, "$"))
+				env->all_uncertain = 1;
+		} else if (tf_tok_word(&t, "extract") || tf_tok_word(&t, "parse_str") ||
+		           tf_tok_word(&t, "eval")) {
+			env->all_uncertain = 1;
+		}
+		prev = t;
+		tf_php_next(&lx, &t);
+	}
 }
 
 /* Skip a function or class definition: up to its body, then the body. */
@@ -1259,8 +1310,11 @@ static void run(struct ev *ev)
 		           tf_tok_word(t, "foreach") || tf_tok_word(t, "switch") ||
 		           tf_tok_word(t, "catch") || tf_tok_word(t, "declare")) {
 			int declare = tf_tok_word(t, "declare");
+			int foreach = tf_tok_word(t, "foreach");
 
 			next(ev);
+			if (foreach && is_op(ev, "(")) /* foreach ($a as &$x) can change $a */
+				mark_touched(ev, 1);
 			if (is_op(ev, "("))
 				skip_group(ev);
 			if (is_op(ev, ":")) { /* alternative syntax: if (...): ... endif; */
@@ -1290,6 +1344,7 @@ static void run(struct ev *ev)
 		} else if (tf_tok_word(t, "return") && ev->braces == 0) {
 			return; /* an included file ends here */
 		} else {
+			mark_touched(ev, 0);
 			skip_statement(ev);
 		}
 	}
@@ -1326,10 +1381,8 @@ static int run_file(struct d_env *env, const char *rel, const char *abs, int inc
 int d_settings_eval(struct drover_ctx *ctx, const struct drover_site *site, struct d_env **out,
                     struct d_problem *pb)
 {
-	char rel[TF_PATH_MAX], abs[TF_PATH_MAX * 2];
-	struct d_env *env;
-	struct tf_buf b;
-	int rc, err_no, n;
+	char rel[TF_PATH_MAX];
+	int n;
 
 	*out = NULL;
 	memset(pb, 0, sizeof *pb);
@@ -1343,6 +1396,31 @@ int d_settings_eval(struct drover_ctx *ctx, const struct drover_site *site, stru
 	n = snprintf(rel, sizeof rel, "%s/settings.php", site->site_dir);
 	if (n < 0 || (size_t)n >= sizeof rel) {
 		d_problem_set(pb, DROVER_E_RANGE, NULL, 0, "the site directory name is too long");
+		return pb->code;
+	}
+	return d_php_eval_file(ctx, site, rel, out, pb);
+}
+
+int d_php_eval_file(struct drover_ctx *ctx, const struct drover_site *site, const char *rel,
+                    struct d_env **out, struct d_problem *pb)
+{
+	return d_php_eval_data(ctx, site, rel, NULL, 0, out, pb);
+}
+
+int d_php_eval_data(struct drover_ctx *ctx, const struct drover_site *site, const char *rel,
+                    const char *data, size_t len, struct d_env **out, struct d_problem *pb)
+{
+	char abs[TF_PATH_MAX * 2];
+	struct d_env *env;
+	struct tf_buf b;
+	int rc, err_no, n;
+
+	*out = NULL;
+	memset(pb, 0, sizeof *pb);
+	if (site == NULL || site->root == NULL || site->root[0] == '\0' || site->site_dir == NULL ||
+	    site->site_dir[0] == '/') {
+		d_problem_set(pb, DROVER_E_INVAL, NULL, 0,
+		              "cannot read a site's PHP files without its platform root");
 		return pb->code;
 	}
 	env = calloc(1, sizeof *env);
@@ -1368,7 +1446,13 @@ int d_settings_eval(struct drover_ctx *ctx, const struct drover_site *site, stru
 	/* What DrupalKernel gives settings.php (8+); harmless for 7. */
 	var_set_str(env, "app_root", env->root);
 	var_set_str(env, "site_path", site->site_dir);
-	rc = tf_slurp_at(env->rootfd, rel, &b, &err_no);
+	if (data != NULL) {
+		b.data = (char *)(uintptr_t)data; /* read only; not freed below */
+		b.len = len;
+		rc = 0;
+	} else {
+		rc = tf_slurp_at(env->rootfd, rel, &b, &err_no);
+	}
 	if (rc == DROVER_E_NOTFOUND) {
 		d_problem_set(pb, rc, rel, 0,
 		              "cannot read the site's settings: there is no %s; check the site "
@@ -1377,9 +1461,11 @@ int d_settings_eval(struct drover_ctx *ctx, const struct drover_site *site, stru
 	} else if (rc != 0) {
 		d_problem_set(pb, rc, rel, 0, "cannot read %s: %s", rel, tf_slurp_why(rc, err_no));
 	} else {
-		n = snprintf(abs, sizeof abs, "%s/%s", env->root, rel);
+		n = rel[0] == '/' ? snprintf(abs, sizeof abs, "%s", rel)
+		                  : snprintf(abs, sizeof abs, "%s/%s", env->root, rel);
 		rc = run_file(env, rel, (n > 0 && (size_t)n < sizeof abs) ? abs : rel, 0, &b);
-		tf_buf_free(&b);
+		if (data == NULL)
+			tf_buf_free(&b);
 		if (rc == DROVER_E_NOMEM)
 			d_problem_set(pb, rc, rel, 0, "out of memory reading %s", rel);
 		else if (rc != 0)
@@ -1396,6 +1482,16 @@ int d_settings_eval(struct drover_ctx *ctx, const struct drover_site *site, stru
 	}
 	*out = env;
 	return 0;
+}
+
+int d_php_var_certain(const struct d_env *env, const char *name)
+{
+	if (env->all_uncertain)
+		return 0;
+	for (size_t i = 0; i < env->nvars; i++)
+		if (strcmp(env->vars[i].name, name) == 0)
+			return !env->vars[i].uncertain;
+	return 1; /* never set, never touched */
 }
 
 const struct pv *d_php_var(const struct d_env *env, const char *name)

@@ -58,6 +58,14 @@ int d_php_text(const struct pv *v, char *buf, size_t size, const char **s, size_
  * index 0 is the settings.php evaluation started from. */
 const char *d_php_file(const struct d_env *env, int file);
 
+/* 1 if the value d_php_var() gives for $name is what PHP would have: it was never assigned
+ * inside a condition, no statement drover skips (unset(), a call taking it) names it, and no
+ * include failed or construct (variable variables, extract()) could have changed it. */
+int d_php_var_certain(const struct d_env *env, const char *name);
+
+/* How many files the evaluation read (settings.php and its includes). */
+size_t d_php_nfiles(const struct d_env *env);
+
 /* The call context the evaluation was made for, for logging. */
 struct drover_ctx *d_php_ctx(const struct d_env *env);
 

@@ -17,8 +17,7 @@
  * Schema versions are reported as stored ("0", "8000"); "" only for an uninstalled module.
  * A code schema of "" (no update functions) matches both 0 and 8000.
  *
- * Table names get the site's table prefix, read from its settings.php (drover_site does not
- * carry it) and checked to be a plain identifier before it goes into SQL.
+ * Table names get the site's table prefix, read from its settings.php (sitedb.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -88,64 +87,10 @@ static int cmp_row(const void *a, const void *b)
 
 /* ---- SQL helpers ------------------------------------------------------------------------ */
 
-static int found_cb(void *arg, uint32_t n, const char *const *cols)
-{
-	(void)n;
-	(void)cols;
-	*(int *)arg = 1;
-	return 0;
-}
-
-static int table_exists(struct drover_ctx *ctx, const struct drover_site *site, const char *table,
-                        int *exists)
-{
-	const char *params[1] = {table};
-	const char *sql = strcmp(site->db_driver, "mysql") == 0
-	                      ? "SELECT table_name FROM information_schema.tables "
-	                        "WHERE table_schema = DATABASE() AND table_name = ?"
-	                      : "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?";
-
-	*exists = 0;
-	return ctx->host->sql_query(ctx, site->db, sql, params, 1, found_cb, exists);
-}
-
-/* "<prefix><table>", checked. */
-static int table_name(struct drover_ctx *ctx, const struct drover_site *site,
-                      const struct d_env *env, const char *table, char *buf, size_t size)
-{
-	char prefix[128];
-	struct d_problem pb;
-	int n;
-
-	memset(&pb, 0, sizeof pb);
-	prefix[0] = '\0';
-	if (env != NULL && d_settings_prefix(env, table, prefix, sizeof prefix, &pb) != 0) {
-		ctx->host->log(ctx, DROVER_LOG_WARNING, "%s:%u: %s; drover assumes no table prefix",
-		               pb.file, pb.line, pb.msg);
-		prefix[0] = '\0';
-	}
-	n = snprintf(buf, size, "%s%s", prefix, table);
-	if (n < 0 || (size_t)n >= size || !d_ident_ok(buf))
-		return ctx->host->error(
-		    ctx, DROVER_E_INVAL, site->site_dir,
-		    "the table prefix '%s' in %s/settings.php is not a plain "
-		    "name of letters, digits and '_' (cross-database prefixes are "
-		    "not supported); drover cannot read the site's schema",
-		    prefix, site->site_dir);
-	if (prefix[0] != '\0' && strcmp(site->db_driver, "sqlite") == 0)
-		return ctx->host->error(
-		    ctx, DROVER_E_NOTSUP, site->site_dir,
-		    "the site uses the table prefix '%s' on SQLite, where Drupal "
-		    "keeps prefixed tables in a separate attached file; drover "
-		    "reads unprefixed SQLite databases only",
-		    prefix);
-	return 0;
-}
-
 static int need_table(struct drover_ctx *ctx, const struct drover_site *site, const char *table,
                       int gen)
 {
-	int exists, rc = table_exists(ctx, site, table, &exists);
+	int exists, rc = d_table_exists(ctx, site, table, &exists);
 
 	if (rc != 0)
 		return rc;
@@ -223,7 +168,7 @@ static int schema_d7(struct drover_ctx *ctx, const struct drover_site *site,
 	struct d7_ctx c = {ctx, cb, arg, table};
 	int rc;
 
-	rc = table_name(ctx, site, env, "system", table, sizeof table);
+	rc = d_table_name(ctx, site, env, "system", table, sizeof table);
 	if (rc == 0)
 		rc = need_table(ctx, site, table, 7);
 	if (rc != 0)
@@ -412,9 +357,9 @@ static int schema_d8(struct drover_ctx *ctx, const struct drover_site *site,
 	const char *p_post[2] = {"post_update", "existing_updates"};
 	int rc;
 
-	rc = table_name(ctx, site, env, "key_value", kv, sizeof kv);
+	rc = d_table_name(ctx, site, env, "key_value", kv, sizeof kv);
 	if (rc == 0)
-		rc = table_name(ctx, site, env, "config", config, sizeof config);
+		rc = d_table_name(ctx, site, env, "config", config, sizeof config);
 	if (rc == 0)
 		rc = need_table(ctx, site, kv, 8);
 	if (rc == 0)

@@ -151,9 +151,8 @@ int d_settings_prefix(const struct d_env *env, const char *table, char *buf, siz
 	return setting_text(env, t, "the table prefix", buf, size, pb);
 }
 
-/* The whole drover_settings from the evaluated variables. */
-static int fill(const struct d_env *env, const struct drover_site *site, struct drover_settings *s,
-                struct d_problem *pb)
+int d_settings_fill(const struct d_env *env, const struct drover_site *site,
+                    struct drover_settings *s, struct d_problem *pb)
 {
 	const char *settings = d_php_file(env, 0);
 	const struct pv *c, *fp = NULL, *bu;
@@ -253,7 +252,7 @@ int drupal_settings_read(struct drover_ctx *ctx, const struct drover_site *site,
 		return d_problem_fail(ctx, site ? site->root : NULL, &pb);
 	memset(&s, 0, sizeof s);
 	memset(&pb, 0, sizeof pb);
-	rc = fill(env, site, &s, &pb);
+	rc = d_settings_fill(env, site, &s, &pb);
 	d_env_free(env);
 	if (rc != 0)
 		return d_problem_fail(ctx, site->root, &pb);

@@ -182,3 +182,98 @@ int d_path_normalize(char *out, size_t size, const char *in)
 	out[o] = '\0';
 	return 0;
 }
+
+/* ---- byte buffers ----------------------------------------------------------------------- */
+
+void d_buf_add(struct d_buf *b, const char *s, size_t n)
+{
+	if (b->nomem)
+		return;
+	if (n > SIZE_MAX / 2 - b->n - 1) {
+		b->nomem = 1;
+		return;
+	}
+	if (b->n + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		char *p;
+
+		while (cap < b->n + n + 1)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (p == NULL) {
+			b->nomem = 1;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	if (n > 0)
+		memcpy(b->p + b->n, s, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+}
+
+void d_buf_adds(struct d_buf *b, const char *s)
+{
+	d_buf_add(b, s, strlen(s));
+}
+
+void d_buf_printf(struct d_buf *b, const char *fmt, ...)
+{
+	char small[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof small, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->nomem = 1;
+		return;
+	}
+	if ((size_t)n < sizeof small) {
+		d_buf_add(b, small, (size_t)n);
+		return;
+	}
+	{
+		char *big = malloc((size_t)n + 1);
+
+		if (big == NULL) {
+			b->nomem = 1;
+			return;
+		}
+		va_start(ap, fmt);
+		(void)vsnprintf(big, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+		d_buf_add(b, big, (size_t)n);
+		free(big);
+	}
+}
+
+void d_buf_php_str(struct d_buf *b, const char *s, size_t n)
+{
+	d_buf_add(b, "'", 1);
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\\' || s[i] == '\'')
+			d_buf_add(b, "\\", 1);
+		d_buf_add(b, s + i, 1);
+	}
+	d_buf_add(b, "'", 1);
+}
+
+void d_buf_free(struct d_buf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->n = b->cap = 0;
+	b->nomem = 0;
+}
+
+int d_path_under(const char *s, const char *path)
+{
+	size_t n = strlen(path);
+
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	return n > 0 && strncmp(s, path, n) == 0 && (s[n] == '\0' || s[n] == '/');
+}

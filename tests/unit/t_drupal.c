@@ -1,5 +1,7 @@
 /*
- * t_drupal.c: the Drupal adapter's packages, settings_read and site_schema ops.
+ * t_drupal.c: the Drupal adapter's ops: packages, settings_read and site_schema on hand-made
+ * trees, then site_paths, cache_tables, settings_write, maintenance, cache_clear, update_run,
+ * fixup and health on platforms and SQLite site databases made by drover-fixture.
  *
  * No Drupal codebase can live in this repository, so the platforms here are hand-made test
  * doubles: small trees holding only the files the adapter reads (bootstrap.inc / Drupal.php,
@@ -7,8 +9,16 @@
  * Drupal's own format. The site databases are SQLite doubles of Drupal's tables with Drupal's
  * column names and types ({system} for 7; {key_value} and {config} for 8+) holding values in
  * the formats Drupal writes (PHP-serialized integers, arrays and strings).
+ *
+ * update_run cannot run Drupal here (no PHP), so it is tested with update_command set to a
+ * small Python updater this program writes at run time, which applies to the real test SQLite
+ * database what running the updates would (Drupal 7: {system}.schema_version raised; 8+: the
+ * key_value system.schema value), and with stand-ins for drush and php that record how they
+ * were called.
  */
 #include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -974,6 +984,1361 @@ static void test_schema_d8(void)
 	db_close(db);
 }
 
+/* ==== the ops that change a site ===========================================================
+ *
+ * Platforms and sites come from tests/fixtures/gen/drover-fixture (real Drupal 7 and 10 trees
+ * and SQLite databases with Drupal's tables), changed here where a test needs more.
+ */
+
+static const char *src_file(const char *rel)
+{
+	static char abs[8][PATH_MAX];
+	static int next;
+	char buf[4096], *out = abs[next++ % 8];
+	const char *top = getenv("top_srcdir"), *f = __FILE__;
+	const char *end = strstr(f, "tests/unit/t_drupal.c");
+
+	if (top != NULL && top[0] != '\0')
+		snprintf(buf, sizeof buf, "%s/%s", top, rel);
+	else
+		snprintf(buf, sizeof buf, "%.*s%s", end ? (int)(end - f) : 0, f, rel);
+	if (realpath(buf, out) == NULL) {
+		printf("Bail out! %s not found: set top_srcdir or run from the build directory\n",
+		       buf);
+		exit(99);
+	}
+	return out;
+}
+
+static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void sh(const char *fmt, ...)
+{
+	char cmd[16384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	if (system(cmd) != 0) {
+		printf("Bail out! command failed: %s\n", cmd);
+		exit(99);
+	}
+}
+
+/* The output of a shell command, trailing newlines removed. */
+static const char *shout(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static const char *shout(const char *fmt, ...)
+{
+	static char out[4][16384];
+	static int next;
+	char cmd[16384], *o = out[next++ % 4];
+	size_t n;
+	va_list ap;
+	FILE *f;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	f = popen(cmd, "r");
+	if (!f) {
+		printf("Bail out! %s\n", cmd);
+		exit(99);
+	}
+	n = fread(o, 1, sizeof out[0] - 1, f);
+	o[n] = '\0';
+	pclose(f);
+	while (n > 0 && o[n - 1] == '\n')
+		o[--n] = '\0';
+	return o;
+}
+
+/* One query through the sqlite3 shell, rows joined by '\n', columns by '|'. The SQL goes
+ * through a file: serialized values are full of quotes. */
+static const char *sql1(const char *dbpath, const char *query)
+{
+	char path[4200];
+
+	snprintf(path, sizeof path, "%s/query.sql", tmp);
+	put(tmp, "query.sql", query);
+	return shout("sqlite3 '%s' < '%s'", dbpath, path);
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	if (buf) {
+		buf[n] = '\0';
+		if (len)
+			*len = (size_t)n;
+	}
+	return buf;
+}
+
+static int count_of(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; p && (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* A Drupal platform and one site from drover-fixture, the site database at `db` (absolute).
+ * Returns the platform root. */
+static const char *fixture(const char *name, const char *cms, const char *domain,
+                           const char *site_dir, const char *db, const char *extra)
+{
+	static char roots[16][4096];
+	static int next;
+	char *r = roots[next++ % 16];
+	const char *gen = src_file("tests/fixtures/gen/drover-fixture");
+
+	snprintf(r, 4096, "%s/%s", tmp, name);
+	sh("rm -rf '%s' && python3 '%s' platform --cms %s --out '%s' --modules 2 --seed 5 %s "
+	   ">/dev/null",
+	   r, gen, cms, r, extra ? extra : "");
+	sh("python3 '%s' site --platform '%s' --cms %s --domain %s --site-dir %s --db sqlite:'%s' "
+	   "--seed 5 >/dev/null",
+	   gen, r, cms, domain, site_dir, db);
+	return r;
+}
+
+static struct drover_db *open_db(const char *path)
+{
+	struct drover_error err;
+	struct db_params p;
+	struct drover_db *db = NULL;
+
+	memset(&p, 0, sizeof p);
+	snprintf(p.driver, sizeof p.driver, "%s", DB_DRIVER_SQLITE);
+	snprintf(p.database, sizeof p.database, "%s", path);
+	err_clear(&err);
+	if (db_open(&p, 0, &db, &err) != 0) {
+		printf("Bail out! db_open %s: %s\n", path, err.message);
+		exit(99);
+	}
+	return db;
+}
+
+static struct drover_site site_of(const char *domain, const char *root, const char *site_dir,
+                                  struct drover_db *db)
+{
+	struct drover_site s;
+
+	memset(&s, 0, sizeof s);
+	s.struct_size = sizeof s;
+	s.domain = domain;
+	s.root = root;
+	s.site_dir = site_dir;
+	s.db_driver = db ? "sqlite" : NULL;
+	s.db = db;
+	return s;
+}
+
+/* adapters: { drupal: { <body> } } for the adapter's option reads. */
+static int cfg_loaded;
+
+static void set_options(const char *body)
+{
+	struct drover_error err;
+	char text[8192], path[4200];
+
+	if (cfg_loaded)
+		cfg_free(&h.cfg);
+	memset(&h.cfg, 0, sizeof h.cfg);
+	snprintf(text, sizeof text,
+	         "data_dir = \"%s/data\";\nadapters = {\n  drupal = {\n%s\n  };\n};\n", tmp, body);
+	put(tmp, "drover.cfg", text);
+	snprintf(path, sizeof path, "%s/drover.cfg", tmp);
+	err_clear(&err);
+	if (cfg_load(&h.cfg, path, &err) != 0) {
+		printf("Bail out! %s: %s\n", path, err.message);
+		exit(99);
+	}
+	cfg_loaded = 1;
+	if (cfg_check_adapter(&h.cfg, "drupal", h.ad->desc->options, &err) != 0) {
+		printf("Bail out! the options do not validate: %s\n", err.message);
+		exit(99);
+	}
+}
+
+static void mode_of(const char *path, unsigned *mode)
+{
+	struct stat st;
+
+	*mode = stat(path, &st) == 0 ? (unsigned)(st.st_mode & 07777) : 0;
+}
+
+/* ---- caps and options ------------------------------------------------------------------- */
+
+static void test_caps(void)
+{
+	const uint64_t all = DROVER_CAP_MULTISITE | DROVER_CAP_PACKAGES | DROVER_CAP_SETTINGS_READ |
+	                     DROVER_CAP_SETTINGS_WRITE | DROVER_CAP_SITE_SCHEMA |
+	                     DROVER_CAP_SITE_PATHS | DROVER_CAP_CACHE_TABLES |
+	                     DROVER_CAP_MAINTENANCE | DROVER_CAP_UPDATE | DROVER_CAP_CACHE_CLEAR |
+	                     DROVER_CAP_FIXUP | DROVER_CAP_HEALTH;
+	const struct drover_option *o = h.ad->desc->options;
+	int n = 0;
+
+	is_int(h.ad->desc->caps, all, "drupal sets every cap bit of ABI 1.0");
+	for (; o && o->key; o++)
+		n++;
+	is_int(n, 5, "five options: update_command, drush, php, d7_runner, timeout");
+}
+
+/* ---- site_paths ------------------------------------------------------------------------- */
+
+struct pathv {
+	char path[64][512];
+	uint32_t flags[64];
+	int n;
+};
+
+static int collect_path(void *arg, const char *path, uint32_t flags)
+{
+	struct pathv *p = arg;
+
+	if (p->n >= 64)
+		return -1;
+	snprintf(p->path[p->n], sizeof p->path[0], "%s", path);
+	p->flags[p->n++] = flags;
+	return 0;
+}
+
+static int paths(const struct drover_site *site, struct pathv *p, const char **log)
+{
+	int rc;
+
+	memset(p, 0, sizeof *p);
+	cap_begin();
+	rc = harness_ops(&h)->site_paths(harness_ctx(&h), site, collect_path, p);
+	*log = cap_end();
+	return rc;
+}
+
+/* "flags" of path, or -1 if not listed. */
+static long path_flags(const struct pathv *p, const char *path)
+{
+	for (int i = 0; i < p->n; i++)
+		if (strcmp(p->path[i], path) == 0)
+			return p->flags[i];
+	return -1;
+}
+
+static void test_site_paths(void)
+{
+	char dbp[4200], sql[4400];
+	const char *r, *log;
+	struct drover_site s;
+	struct drover_db *db;
+	struct pathv p;
+	int rc;
+
+	/* Drupal 7, the SQLite database inside the files directory (where the installer puts it). */
+	snprintf(dbp, sizeof dbp, "%s/paths7/sites/example.com/files/.ht.sqlite", tmp);
+	r = fixture("paths7", "drupal7", "example.com", "example.com", dbp, NULL);
+	s = site_of("example.com", r, "sites/example.com", NULL);
+	rc = paths(&s, &p, &log);
+	is_int(rc, 0, "d7 paths: listed");
+	is_int(path_flags(&p, "sites/example.com"), DROVER_PATH_OWN,
+	       "d7 paths: the site directory");
+	is_int(p.n > 0 ? p.flags[0] : 0, DROVER_PATH_OWN, "d7 paths: owned paths come first");
+	is_int(path_flags(&p, "sites/example.com/files/css"), DROVER_PATH_EXCLUDE,
+	       "d7 paths: aggregated CSS left out");
+	is_int(path_flags(&p, "sites/example.com/files/js"), DROVER_PATH_EXCLUDE,
+	       "d7 paths: aggregated JS left out");
+	is_int(path_flags(&p, "sites/example.com/files/styles"), DROVER_PATH_EXCLUDE,
+	       "d7 paths: image derivatives left out");
+	is_int(path_flags(&p, "sites/example.com/files/tmp"), DROVER_PATH_EXCLUDE,
+	       "d7 paths: files/tmp left out");
+	is_int(path_flags(&p, "sites/example.com/files/languages"), -1,
+	       "d7 paths: JS translations kept (7 rebuilds them only when flagged)");
+	is_int(path_flags(&p, "sites/example.com/files/php"), -1, "d7 paths: no files/php on 7");
+	is_int(path_flags(&p, "sites/example.com/files/.ht.sqlite"), DROVER_PATH_DATABASE,
+	       "d7 paths: the SQLite database in the files directory is the database driver's");
+	is_int(path_flags(&p, "sites/example.com/files/.ht.sqlite-wal"), DROVER_PATH_DATABASE,
+	       "d7 paths: with its -wal");
+	is_int(path_flags(&p, "sites/example.com/files/.ht.sqlite-shm"), DROVER_PATH_DATABASE,
+	       "d7 paths: -shm");
+	is_int(path_flags(&p, "sites/example.com/files/.ht.sqlite-journal"), DROVER_PATH_DATABASE,
+	       "d7 paths: and -journal");
+	is_int(p.n, 9, "d7 paths: nine entries without a database attached");
+
+	/* With the database: the private and temporary paths in {variable}. */
+	db = open_db(dbp);
+	snprintf(sql, sizeof sql,
+	         "INSERT INTO variable VALUES ('file_private_path', 's:7:\"private\";');"
+	         "INSERT INTO variable VALUES ('file_temporary_path', "
+	         "'s:21:\"sites/example.com/tmp\";');");
+	sql1(dbp, sql);
+	s = site_of("example.com", r, "sites/example.com", db);
+	rc = paths(&s, &p, &log);
+	is_int(rc, 0, "d7 paths with the database: listed");
+	is_int(
+	    path_flags(&p, "private"), DROVER_PATH_OWN,
+	    "d7 paths: a private directory outside the site directory, inside the root, is owned");
+	is_int(path_flags(&p, "sites/example.com/tmp"), DROVER_PATH_EXCLUDE,
+	       "d7 paths: the configured temporary directory inside the site is left out");
+	/* settings.php wins over {variable}; another site's directory is never claimed. */
+	put(r, "sites/example.com/settings.php",
+	    shout("cat '%s/sites/example.com/settings.php'; printf '%%s\\n' "
+	          "\"\\$conf['file_private_path'] = 'sites/default/private';\"",
+	          r));
+	rc = paths(&s, &p, &log);
+	is_int(path_flags(&p, "sites/default/private"), -1,
+	       "d7 paths: a private directory in another site's directory is not claimed");
+	like(log, "sites/default/private is not backed up or moved",
+	     "d7 paths: and that is warned about");
+	is_int(path_flags(&p, "private"), -1, "d7 paths: $conf overrides {variable}");
+	db_close(db);
+
+	/* Drupal 10: PHP storage and JS translations are generated too; a private directory
+	 * outside the platform is warned about; an absolute one inside is made relative. */
+	snprintf(dbp, sizeof dbp, "%s/paths10.sqlite", tmp);
+	r = fixture("paths10", "drupal10", "www.example.org", "default", dbp, NULL);
+	s = site_of("www.example.org", r, "sites/default", NULL);
+	put(r, "sites/default/settings.php",
+	    shout("cat '%s/sites/default/settings.php'; printf '%%s\\n' "
+	          "\"\\$settings['file_private_path'] = '../private';\" "
+	          "\"\\$settings['file_temp_path'] = '/tmp';\"",
+	          r));
+	rc = paths(&s, &p, &log);
+	is_int(rc, 0, "d10 paths: listed");
+	is_int(path_flags(&p, "sites/default/files/php"), DROVER_PATH_EXCLUDE,
+	       "d10 paths: compiled Twig left out");
+	is_int(path_flags(&p, "sites/default/files/languages"), DROVER_PATH_EXCLUDE,
+	       "d10 paths: JS translations left out (rebuilt when missing)");
+	is_int(path_flags(&p, "sites/default/files/translations"), -1,
+	       "d10 paths: downloaded translations kept");
+	is_int(path_flags(&p, "/tmp"), -1,
+	       "d10 paths: a temporary directory outside is not listed");
+	like(log, "outside the platform", "d10 paths: a private directory outside is warned about");
+	is_int(path_flags(&p, tmp), -1, "d10 paths: nothing outside the root is listed");
+	put(r, "sites/default/settings.php",
+	    shout("cat '%s/sites/default/settings.php'; printf '%%s\\n' "
+	          "\"\\$settings['file_private_path'] = '%s/private';\" "
+	          "\"\\$settings['file_public_path'] = 'files';\"",
+	          r, r));
+	rc = paths(&s, &p, &log);
+	is_int(path_flags(&p, "private"), DROVER_PATH_OWN,
+	       "d10 paths: an absolute private path inside the root is owned, relative");
+	is_int(path_flags(&p, "files"), DROVER_PATH_OWN,
+	       "d10 paths: a public directory at the root is owned");
+	is_int(path_flags(&p, "files/css"), DROVER_PATH_EXCLUDE,
+	       "d10 paths: and its generated parts left out");
+	is_int(path_flags(&p, "sites/default/files/css"), -1,
+	       "d10 paths: not the default's, which is not the files directory then");
+}
+
+/* ---- cache_tables ----------------------------------------------------------------------- */
+
+struct namev {
+	char v[64][128];
+	int n;
+};
+
+static int collect_name(void *arg, const char *name)
+{
+	struct namev *nv = arg;
+
+	if (nv->n >= 64)
+		return -1;
+	snprintf(nv->v[nv->n++], sizeof nv->v[0], "%s", name);
+	return 0;
+}
+
+static const char *names_joined(const struct namev *nv)
+{
+	static char out[8192];
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i < nv->n && o < sizeof out; i++)
+		o += (size_t)snprintf(out + o, sizeof out - o, "%s%s", i ? "," : "", nv->v[i]);
+	return out;
+}
+
+static int cache_tables(const struct drover_site *s, struct namev *nv)
+{
+	memset(nv, 0, sizeof *nv);
+	return harness_ops(&h)->cache_tables(harness_ctx(&h), s, collect_name, nv);
+}
+
+static void test_cache_tables(void)
+{
+	char dbp[4200];
+	const char *r;
+	struct drover_site s;
+	struct drover_db *db;
+	struct namev nv;
+	int rc;
+
+	snprintf(dbp, sizeof dbp, "%s/ct7.sqlite", tmp);
+	r = fixture("ct7", "drupal7", "example.com", "default", dbp, NULL);
+	sql1(dbp, "CREATE TABLE cache_views (cid VARCHAR(255) NOT NULL DEFAULT '' PRIMARY KEY, "
+	          "data BLOB); CREATE TABLE semaphore (name VARCHAR(255) PRIMARY KEY, value "
+	          "VARCHAR(255), expire DOUBLE); CREATE TABLE flood (fid INTEGER PRIMARY KEY); "
+	          "CREATE TABLE watchdog (wid INTEGER PRIMARY KEY); CREATE TABLE cachex (a INT);");
+	db = open_db(dbp);
+	s = site_of("example.com", r, "sites/default", db);
+	rc = cache_tables(&s, &nv);
+	is_int(rc, 0, "d7 cache tables: listed from the database");
+	is_str(names_joined(&nv), "cache,cache_bootstrap,cache_page,cache_views,semaphore,sessions",
+	       "d7 cache tables: every cache table but cache_form, with sessions and semaphore");
+	db_close(db);
+	s = site_of("example.com", r, "sites/default", NULL);
+	rc = cache_tables(&s, &nv);
+	is_int(rc, 0, "d7 cache tables without a database: listed");
+	is_str(names_joined(&nv),
+	       "cache,cache_block,cache_bootstrap,cache_field,cache_filter,cache_image,cache_menu,"
+	       "cache_page,cache_path,cache_update,semaphore,sessions",
+	       "d7 cache tables without a database: core's");
+
+	snprintf(dbp, sizeof dbp, "%s/ct10.sqlite", tmp);
+	r = fixture("ct10", "drupal10", "www.example.org", "default", dbp, NULL);
+	sql1(dbp, "CREATE TABLE cachetags (tag VARCHAR(255) PRIMARY KEY, invalidations INT); "
+	          "CREATE TABLE cache_form (cid VARCHAR(255) PRIMARY KEY); CREATE TABLE semaphore "
+	          "(name VARCHAR(255) PRIMARY KEY); CREATE TABLE flood (fid INTEGER PRIMARY KEY);");
+	db = open_db(dbp);
+	s = site_of("www.example.org", r, "sites/default", db);
+	rc = cache_tables(&s, &nv);
+	is_int(rc, 0, "d10 cache tables: listed");
+	is_str(names_joined(&nv),
+	       "cache_bootstrap,cache_config,cache_data,cache_default,cache_form,cache_render,"
+	       "semaphore,sessions",
+	       "d10 cache tables: cache_* (not cachetags, not flood), sessions, semaphore");
+	db_close(db);
+}
+
+/* ---- settings_write --------------------------------------------------------------------- */
+
+static int write_settings(const struct drover_site *s, const char *driver, const char *database,
+                          const char *user, const char *pass, const char *host, uint32_t port,
+                          const char **log)
+{
+	struct drover_settings in;
+	int rc;
+
+	memset(&in, 0, sizeof in);
+	in.struct_size = sizeof in;
+	snprintf(in.driver, sizeof in.driver, "%s", driver);
+	snprintf(in.database, sizeof in.database, "%s", database);
+	snprintf(in.username, sizeof in.username, "%s", user);
+	snprintf(in.password, sizeof in.password, "%s", pass);
+	snprintf(in.host, sizeof in.host, "%s", host);
+	in.port = port;
+	cap_begin();
+	rc = harness_ops(&h)->settings_write(harness_ctx(&h), s, &in);
+	*log = cap_end();
+	return rc;
+}
+
+static int read_back(const struct drover_site *s, struct drover_settings *out)
+{
+	memset(out, 0, sizeof *out);
+	out->struct_size = sizeof *out;
+	return harness_ops(&h)->settings_read(harness_ctx(&h), s, out);
+}
+
+/* sha256(serialize($databases)) as PHP computes it, from the serialized text. */
+static const char *php_sha256(const char *serialized)
+{
+	return shout("printf '%%s' '%s' | sha256sum | cut -d' ' -f1", serialized);
+}
+
+static void test_settings_write(void)
+{
+	char dbp[4200], path[4200], target[4200], *before, *after, *again;
+	const char *r, *log;
+	struct drover_settings got;
+	struct drover_site s;
+	size_t blen, alen;
+	unsigned mode;
+	int rc;
+
+	/* Drupal 7 from the generator: credentials with quotes and backslashes. */
+	snprintf(dbp, sizeof dbp, "%s/sw7.sqlite", tmp);
+	r = fixture("sw7", "drupal7", "example.com", "example.com", dbp, NULL);
+	s = site_of("example.com", r, "sites/example.com", NULL);
+	snprintf(path, sizeof path, "%s/sites/example.com/settings.php", r);
+	before = slurp(path, &blen);
+	rc = write_settings(&s, "mysql", "d7_new", "u'ser", "p'a\\ss\\'\"$x{y}", "db.internal",
+	                    3307, &log);
+	is_int(rc, 0, "d7 write: written");
+	if (rc != 0)
+		diag("%s: %s", h.err.where, h.err.message);
+	rc = read_back(&s, &got);
+	is_int(rc, 0, "d7 write: read back");
+	is_str(got.driver, "mysql", "d7 write: driver");
+	is_str(got.database, "d7_new", "d7 write: database");
+	is_str(got.username, "u'ser", "d7 write: a quote in the user survives");
+	is_str(got.password, "p'a\\ss\\'\"$x{y}",
+	       "d7 write: quotes, backslashes, $ in the password");
+	is_str(got.host, "db.internal", "d7 write: host");
+	is_int(got.port, 3307, "d7 write: port");
+	is_str(got.prefix, "", "d7 write: the prefix is kept");
+	after = slurp(path, &alen);
+	ok(after && before && alen > blen && memcmp(after, before, blen) == 0,
+	   "d7 write: every byte of the old file is still there, in front");
+	like(after, "// drover: database credentials", "d7 write: the block is marked");
+	ok(after && strstr(after, "// drover: hash salt") == NULL,
+	   "d7 write: a set hash salt is left alone");
+	rc = write_settings(&s, "mysql", "d7_third", "u", "x", "localhost", 0, &log);
+	is_int(rc, 0, "d7 write again: written");
+	again = slurp(path, NULL);
+	is_int(count_of(again, "// drover: database credentials"), 1,
+	       "d7 write again: one block, the old one replaced");
+	ok(again && memcmp(again, before, blen) == 0 && strlen(again) > blen &&
+	       strncmp(again + blen, "\n// drover: database credentials", 32) == 0,
+	   "d7 write again: the old file, a blank line, the block");
+	rc = read_back(&s, &got);
+	is_str(got.database, "d7_third", "d7 write again: the new database");
+	is_int(got.port, 0, "d7 write again: port 0 is written as ''");
+	mode_of(path, &mode);
+	is_int(mode, 0644, "d7 write: the mode is kept");
+	free(before);
+	free(after);
+	free(again);
+
+	/* An empty salt Drupal derives from literal $databases: drover writes that same salt. */
+	put(r, "sites/example.com/settings.php",
+	    "<?php\n$databases = array('default' => array('default' => array(\n"
+	    "  'driver' => 'mysql', 'database' => 'd7', 'username' => 'u', 'password' => 'p',\n"
+	    "  'host' => 'localhost', 'port' => 3306, 'prefix' => '')));\n"
+	    "$drupal_hash_salt = '';\n");
+	rc = write_settings(&s, "mysql", "d7b", "u2", "p2", "localhost", 0, &log);
+	is_int(rc, 0, "d7 empty salt: written");
+	after = slurp(path, NULL);
+	{
+		const char *want = php_sha256(
+		    "a:1:{s:7:\"default\";a:1:{s:7:\"default\";a:7:{s:6:\"driver\";s:5:\"mysql\";"
+		    "s:8:\"database\";s:2:\"d7\";s:8:\"username\";s:1:\"u\";s:8:\"password\";"
+		    "s:1:\"p\";s:4:\"host\";s:9:\"localhost\";s:4:\"port\";i:3306;s:6:\"prefix\";"
+		    "s:0:\"\";}}}");
+		char line[200];
+
+		snprintf(line, sizeof line, "$drupal_hash_salt = '%s';", want);
+		ok(strlen(want) == 64, "d7 empty salt: sha256sum ran");
+		like(after, line,
+		     "d7 empty salt: the salt is hash('sha256', serialize($databases))");
+	}
+	ok(strstr(log, "random") == NULL, "d7 empty salt: no warning when derived (%s)", log);
+	free(after);
+	/* Writing again keeps that salt (it is no longer empty). */
+	rc = write_settings(&s, "mysql", "d7c", "u3", "p3", "localhost", 0, &log);
+	after = slurp(path, NULL);
+	is_int(count_of(after, "$drupal_hash_salt = '"), 2, "d7 salt: set once, kept afterwards");
+	free(after);
+
+	/* A $databases drover cannot know exactly: a random salt and a warning. */
+	put(r, "sites/example.com/settings.php",
+	    "<?php\n$databases['default']['default'] = array('driver' => 'mysql', 'database' => "
+	    "'d7', 'username' => 'u', 'host' => 'h');\n"
+	    "$databases['default']['default']['password'] = getenv('DB_PASS');\n");
+	rc = write_settings(&s, "mysql", "d7b", "u2", "p2", "localhost", 0, &log);
+	is_int(rc, 0, "d7 unknown $databases: written");
+	like(log, "random salt", "d7 unknown $databases: the new random salt is warned about");
+	like(log, "password reset", "d7 unknown $databases: and what stops working");
+	after = slurp(path, NULL);
+	{
+		const char *p = after ? strstr(after, "$drupal_hash_salt = '") : NULL;
+		size_t n = 0;
+
+		if (p) {
+			p += strlen("$drupal_hash_salt = '");
+			while (p[n] && p[n] != '\'')
+				n++;
+		}
+		is_int(n, 43, "d7 random salt: 43 characters, like drupal_random_key()");
+	}
+	free(after);
+	/* unset() makes $databases uncertain too. */
+	put(r, "sites/example.com/settings.php",
+	    "<?php\n$databases['default']['default'] = array('driver' => 'mysql', 'database' => "
+	    "'d7', 'extra' => 1);\nunset($databases['default']['default']['extra']);\n");
+	rc = write_settings(&s, "mysql", "d7b", "u2", "p2", "localhost", 0, &log);
+	like(log, "random salt", "d7 unset(): not derived");
+
+	/* A file that ends outside PHP: the block opens PHP again, nothing is printed. */
+	put(r, "sites/example.com/settings.php",
+	    "<?php\n$databases['default']['default'] = array('driver' => 'sqlite', 'database' => "
+	    "'x.sqlite');\n$drupal_hash_salt = 'salt';\n?>\n");
+	rc = write_settings(&s, "mysql", "closed", "u", "p", "h", 0, &log);
+	is_int(rc, 0, "closing ?>: written");
+	after = slurp(path, NULL);
+	like(after, "?>\n<?php // drover: database credentials",
+	     "closing ?>: the block starts right after it with <?php");
+	rc = read_back(&s, &got);
+	is_str(got.database, "closed", "closing ?>: read back");
+	rc = write_settings(&s, "mysql", "closed2", "u", "p", "h", 0, &log);
+	again = slurp(path, NULL);
+	is_int(count_of(again, "<?php"), 2, "closing ?>: rewritten, still one <?php of ours");
+	free(after);
+	free(again);
+
+	/* Refusals leave the file as it was. */
+	before = slurp(path, NULL);
+	rc = write_settings(&s, "mysql", "x", "u", "line\nbreak", "h", 0, &log);
+	is_int(rc, DROVER_E_INVAL, "a control character in the password is refused");
+	like(h.err.message, "control character", "and said (%s)", h.err.message);
+	rc = write_settings(&s, "pgsql", "x", "u", "p", "h", 0, &log);
+	is_int(rc, DROVER_E_INVAL, "a driver other than mysql/sqlite is refused");
+	after = slurp(path, NULL);
+	is_str(after, before, "refusals leave settings.php untouched");
+	free(before);
+	free(after);
+	put(r, "sites/example.com/settings.php",
+	    "<?php\n$databases = [];\n// drover: database credentials (written by drover; "
+	    "replaces earlier values)\n$databases['default']['default']['driver'] = 'mysql';\n");
+	rc = write_settings(&s, "mysql", "x", "u", "p", "h", 0, &log);
+	is_int(rc, DROVER_E_PARSE, "a block without its end line is refused");
+	like(h.err.message, "settings.php:3", "and its line named (%s)", h.err.message);
+
+	/* Drupal 10 from the generator, read-only as Drupal makes it, through a link; the
+	 * driver changes from sqlite to mysql and back. */
+	snprintf(dbp, sizeof dbp, "%s/sw10.sqlite", tmp);
+	r = fixture("sw10", "drupal10", "www.example.org", "default", dbp, NULL);
+	s = site_of("www.example.org", r, "sites/default", NULL);
+	snprintf(path, sizeof path, "%s/sites/default/settings.php", r);
+	snprintf(target, sizeof target, "%s/shared-settings.php", tmp);
+	sh("mv '%s' '%s' && ln -s '%s' '%s' && chmod 0444 '%s' && chmod 0555 '%s/sites/default'",
+	   path, target, target, path, target, r);
+	before = slurp(target, &blen);
+	rc = write_settings(&s, "mysql", "d10", "drupal", "s3cr'et", "127.0.0.1", 3306, &log);
+	is_int(rc, 0, "d10 write: written");
+	if (rc != 0)
+		diag("%s: %s", h.err.where, h.err.message);
+	rc = read_back(&s, &got);
+	is_str(got.driver, "mysql", "d10 write: driver switched to mysql");
+	is_str(got.password, "s3cr'et", "d10 write: password");
+	after = slurp(target, NULL);
+	like(after, "['namespace'] = 'Drupal\\\\mysql\\\\Driver\\\\Database\\\\mysql';",
+	     "d10 write: core's sqlite namespace switched to mysql's");
+	like(after, "['autoload'] = 'core/modules/mysql/src/Driver/Database/mysql/';",
+	     "d10 write: and the autoload directory");
+	ok(after && before && memcmp(after, before, blen) == 0,
+	   "d10 write: the old text is kept in front");
+	is_int(count_of(after, "hash_salt"), count_of(before, "hash_salt"),
+	       "d10 write: the hash salt is not touched");
+	{
+		struct stat st;
+
+		ok(lstat(path, &st) == 0 && S_ISLNK(st.st_mode),
+		   "d10 write: the link is still a link");
+	}
+	mode_of(target, &mode);
+	is_int(mode, 0444, "d10 write: the file is still read-only");
+	snprintf(dbp, sizeof dbp, "%s/sites/default", r);
+	mode_of(dbp, &mode);
+	is_int(mode, 0555, "d10 write: the site directory is still read-only");
+	free(after);
+	rc = write_settings(&s, "sqlite", "sites/default/files/.ht.sqlite", "", "", "", 0, &log);
+	is_int(rc, 0, "d10 write back to sqlite: written");
+	after = slurp(target, NULL);
+	is_int(count_of(after, "['namespace']"), 0,
+	       "d10 write back to sqlite: the driver is the old one, no namespace line needed");
+	rc = read_back(&s, &got);
+	is_str(got.driver, "sqlite", "d10 write back to sqlite: read back");
+	free(after);
+	free(before);
+	sh("chmod 0755 '%s/sites/default'", r);
+
+	/* A contributed driver's namespace is not guessed; replicas are refused. */
+	put(r, "sites/default/settings.php",
+	    "<?php\n$databases['default']['default'] = ['driver' => 'sqlite', 'database' => "
+	    "'x', 'namespace' => 'Drupal\\\\turbo\\\\Driver'];\n$settings['hash_salt'] = 'x';\n");
+	rc = write_settings(&s, "mysql", "x", "u", "p", "h", 0, &log);
+	is_int(rc, DROVER_E_NOTSUP, "d10: a contributed driver's namespace is refused");
+	like(h.err.message, "'namespace'", "d10: and named (%s)", h.err.message);
+	put(r, "sites/default/settings.php",
+	    "<?php\n$databases['default']['default'] = [['driver' => 'mysql', 'database' => "
+	    "'a'], ['driver' => 'mysql', 'database' => 'b']];\n");
+	rc = write_settings(&s, "mysql", "x", "u", "p", "h", 0, &log);
+	is_int(rc, DROVER_E_NOTSUP, "d10: a list of replicas is refused");
+	like(h.err.message, "replicas", "d10: and said (%s)", h.err.message);
+}
+
+/* ---- maintenance ------------------------------------------------------------------------ */
+
+static int maint(const struct drover_site *s, int32_t action, int32_t *state)
+{
+	*state = -1;
+	return harness_ops(&h)->maintenance(harness_ctx(&h), s, action, state);
+}
+
+static void test_maintenance(void)
+{
+	char dbp[4200];
+	const char *r;
+	struct drover_site s;
+	struct drover_db *db;
+	int32_t st;
+	int rc;
+
+	snprintf(dbp, sizeof dbp, "%s/m7.sqlite", tmp);
+	r = fixture("m7", "drupal7", "example.com", "default", dbp, NULL);
+	sql1(dbp, "INSERT INTO cache_page VALUES ('http://example.com/', 'page', 0, 0, 0);");
+	db = open_db(dbp);
+	s = site_of("example.com", r, "sites/default", db);
+	rc = maint(&s, DROVER_MAINT_STATUS, &st);
+	is_int(rc, 0, "d7 maintenance status: read");
+	is_int(st, 0, "d7 maintenance status: off");
+	rc = maint(&s, DROVER_MAINT_ON, &st);
+	is_int(rc, 0, "d7 maintenance on: done");
+	is_int(st, 1, "d7 maintenance on: on");
+	is_str(sql1(dbp, "SELECT value FROM variable WHERE name = 'maintenance_mode'"), "i:1;",
+	       "d7 maintenance on: {variable} maintenance_mode = i:1;");
+	is_str(sql1(dbp, "SELECT count(*) FROM cache_bootstrap WHERE cid = 'variables'"), "0",
+	       "d7 maintenance on: the cached variables are gone");
+	is_str(sql1(dbp, "SELECT count(*) FROM cache_bootstrap"), "1",
+	       "d7 maintenance on: the rest of cache_bootstrap stays");
+	is_str(sql1(dbp, "SELECT count(*) FROM cache_page"), "0",
+	       "d7 maintenance on: cached pages are gone");
+	rc = maint(&s, DROVER_MAINT_ON, &st);
+	is_int(rc, 0, "d7 maintenance on again: done");
+	is_str(sql1(dbp, "SELECT count(*) || value FROM variable WHERE name = 'maintenance_mode'"),
+	       "1i:1;", "d7 maintenance on again: one row, still on");
+	rc = maint(&s, DROVER_MAINT_OFF, &st);
+	is_int(rc | st, 0, "d7 maintenance off: off");
+	is_str(sql1(dbp, "SELECT value FROM variable WHERE name = 'maintenance_mode'"), "i:0;",
+	       "d7 maintenance off: i:0;");
+	rc = maint(&s, DROVER_MAINT_OFF, &st);
+	is_int(rc | st, 0, "d7 maintenance off again: off");
+	sql1(dbp, "UPDATE variable SET value = 'b:1;' WHERE name = 'maintenance_mode'");
+	rc = maint(&s, DROVER_MAINT_STATUS, &st);
+	is_int(st, 1, "d7 maintenance status: b:1; (update.php's value) is on");
+	sql1(dbp, "UPDATE variable SET value = 's:1:\"0\";' WHERE name = 'maintenance_mode'");
+	rc = maint(&s, DROVER_MAINT_STATUS, &st);
+	is_int(st, 0, "d7 maintenance status: \"0\" is off, as in PHP");
+	sql1(dbp, "UPDATE variable SET value = 'i:1' WHERE name = 'maintenance_mode'");
+	rc = maint(&s, DROVER_MAINT_STATUS, &st);
+	is_int(rc, DROVER_E_CORRUPT, "d7 maintenance status: a damaged value is an error");
+	/* settings.php's $conf wins over the database. */
+	put(r, "sites/default/settings.php",
+	    shout("cat '%s/sites/default/settings.php'; printf '%%s\\n' "
+	          "\"\\$conf['maintenance_mode'] = 1;\"",
+	          r));
+	rc = maint(&s, DROVER_MAINT_OFF, &st);
+	is_int(rc, DROVER_E_FAIL, "d7 maintenance off: refused when settings.php forces it on");
+	like(h.err.message, "$conf['maintenance_mode']", "d7: says which line to remove (%s)",
+	     h.err.message);
+	db_close(db);
+	s = site_of("example.com", r, "sites/default", NULL);
+	rc = maint(&s, DROVER_MAINT_ON, &st);
+	is_int(rc, DROVER_E_INVAL, "maintenance without a database: refused");
+
+	snprintf(dbp, sizeof dbp, "%s/m10.sqlite", tmp);
+	r = fixture("m10", "drupal10", "www.example.org", "default", dbp, NULL);
+	sql1(dbp, "CREATE TABLE cache_page (cid VARCHAR(255) PRIMARY KEY, data BLOB);"
+	          "INSERT INTO cache_page VALUES ('p', 'x');"
+	          "INSERT INTO cache_bootstrap (cid, data, expire, created, serialized, tags, "
+	          "checksum) VALUES ('state', 'a:0:{}', -1, 0, 1, '', '0');");
+	db = open_db(dbp);
+	s = site_of("www.example.org", r, "sites/default", db);
+	rc = maint(&s, DROVER_MAINT_STATUS, &st);
+	is_int(rc | st, 0, "d10 maintenance status: off");
+	rc = maint(&s, DROVER_MAINT_ON, &st);
+	is_int(rc, 0, "d10 maintenance on: done");
+	is_int(st, 1, "d10 maintenance on: on");
+	is_str(sql1(dbp, "SELECT value FROM key_value WHERE collection = 'state' AND name = "
+	                 "'system.maintenance_mode'"),
+	       "b:1;", "d10 maintenance on: state system.maintenance_mode = b:1;");
+	is_str(sql1(dbp, "SELECT count(*) FROM cache_bootstrap WHERE cid = 'state'"), "0",
+	       "d10 maintenance on: the state cache (10.3+) is gone");
+	is_str(sql1(dbp, "SELECT count(*) FROM cache_page"), "0",
+	       "d10 maintenance on: cached pages are gone");
+	rc = maint(&s, DROVER_MAINT_ON, &st);
+	is_str(sql1(dbp, "SELECT count(*) FROM key_value WHERE name = 'system.maintenance_mode'"),
+	       "1", "d10 maintenance on again: one row");
+	rc = maint(&s, DROVER_MAINT_OFF, &st);
+	is_int(rc | st, 0, "d10 maintenance off: off");
+	is_str(sql1(dbp, "SELECT value FROM key_value WHERE name = 'system.maintenance_mode'"),
+	       "b:0;", "d10 maintenance off: b:0;");
+	sql1(dbp, "UPDATE key_value SET value = 'i:1;' WHERE name = 'system.maintenance_mode'");
+	rc = maint(&s, DROVER_MAINT_STATUS, &st);
+	is_int(st, 1, "d10 maintenance status: i:1; (the settings form's value) is on");
+	rc = maint(&s, 7, &st);
+	is_int(rc, DROVER_E_INVAL, "an unknown action is refused");
+	db_close(db);
+}
+
+/* ---- cache_clear ------------------------------------------------------------------------ */
+
+static void test_cache_clear(void)
+{
+	char dbp[4200], path[4200];
+	const char *r;
+	struct drover_site s;
+	struct drover_db *db;
+	struct stat st;
+	int rc;
+
+	snprintf(dbp, sizeof dbp, "%s/cc7.sqlite", tmp);
+	r = fixture("cc7", "drupal7", "example.com", "default", dbp, NULL);
+	sql1(dbp, "INSERT INTO cache_form VALUES ('form_1', 'x', 0, 0, 0);"
+	          "INSERT INTO cache_page VALUES ('p', 'x', 0, 0, 0);"
+	          "INSERT INTO sessions VALUES (1, 'sid', '', 'h', 0, 0, 'x');"
+	          "INSERT INTO variable VALUES ('drupal_css_cache_files', 'a:0:{}');"
+	          "INSERT INTO variable VALUES ('css_js_query_string', 's:6:\"abcdef\";');");
+	put(r, "sites/default/files/css/css_x.css", "a{}");
+	put(r, "sites/default/files/js/js_x.js", "x");
+	put(r, "sites/default/files/styles/thumbnail/public/a.png", "png");
+	put(r, "sites/default/files/a.png", "png");
+	db = open_db(dbp);
+	s = site_of("example.com", r, "sites/default", db);
+	rc = harness_ops(&h)->cache_clear(harness_ctx(&h), &s);
+	is_int(rc, 0, "d7 cache clear: done");
+	is_str(sql1(dbp, "SELECT (SELECT count(*) FROM cache) + (SELECT count(*) FROM "
+	                 "cache_bootstrap) + (SELECT count(*) FROM cache_page)"),
+	       "0", "d7 cache clear: the cache tables are empty");
+	is_str(sql1(dbp, "SELECT count(*) FROM cache_form"), "1",
+	       "d7 cache clear: cache_form is kept, as drupal_flush_all_caches() keeps it");
+	is_str(sql1(dbp, "SELECT count(*) FROM sessions"), "1", "d7 cache clear: sessions kept");
+	is_str(sql1(dbp, "SELECT count(*) FROM variable WHERE name = 'drupal_css_cache_files'"),
+	       "0", "d7 cache clear: the list of aggregates is forgotten");
+	{
+		const char *v = sql1(dbp, "SELECT value FROM variable WHERE name = "
+		                          "'css_js_query_string'");
+
+		ok(strncmp(v, "s:6:\"", 5) == 0 && strcmp(v, "s:6:\"abcdef\";") != 0,
+		   "d7 cache clear: a new css_js_query_string (%s)", v);
+	}
+	snprintf(path, sizeof path, "%s/sites/default/files/css", r);
+	ok(stat(path, &st) != 0, "d7 cache clear: files/css removed");
+	snprintf(path, sizeof path, "%s/sites/default/files/js", r);
+	ok(stat(path, &st) != 0, "d7 cache clear: files/js removed");
+	snprintf(path, sizeof path, "%s/sites/default/files/styles/thumbnail/public/a.png", r);
+	ok(stat(path, &st) == 0, "d7 cache clear: image derivatives kept");
+	snprintf(path, sizeof path, "%s/sites/default/files/a.png", r);
+	ok(stat(path, &st) == 0, "d7 cache clear: uploaded files kept");
+	rc = harness_ops(&h)->cache_clear(harness_ctx(&h), &s);
+	is_int(rc, 0, "d7 cache clear again: done");
+	db_close(db);
+
+	snprintf(dbp, sizeof dbp, "%s/cc10.sqlite", tmp);
+	r = fixture("cc10", "drupal10", "www.example.org", "default", dbp, NULL);
+	sql1(dbp, "CREATE TABLE cachetags (tag VARCHAR(255) PRIMARY KEY, invalidations INT);"
+	          "INSERT INTO cachetags VALUES ('node:1', 3);");
+	put(r, "sites/default/files/php/twig/abc/x.php", "<?php");
+	put(r, "sites/default/files/css/css_x.css", "a{}");
+	db = open_db(dbp);
+	s = site_of("www.example.org", r, "sites/default", db);
+	rc = harness_ops(&h)->cache_clear(harness_ctx(&h), &s);
+	is_int(rc, 0, "d10 cache clear: done");
+	is_str(sql1(dbp, "SELECT (SELECT count(*) FROM cache_config) + (SELECT count(*) FROM "
+	                 "cache_data) + (SELECT count(*) FROM cache_render)"),
+	       "0", "d10 cache clear: the cache bins are empty");
+	is_str(sql1(dbp, "SELECT invalidations FROM cachetags"), "3",
+	       "d10 cache clear: cachetags kept");
+	snprintf(path, sizeof path, "%s/sites/default/files/php", r);
+	ok(stat(path, &st) != 0, "d10 cache clear: compiled Twig removed");
+	snprintf(path, sizeof path, "%s/sites/default/files/css", r);
+	ok(stat(path, &st) != 0, "d10 cache clear: aggregates removed");
+	db_close(db);
+	s = site_of("www.example.org", r, "sites/default", NULL);
+	rc = harness_ops(&h)->cache_clear(harness_ctx(&h), &s);
+	is_int(rc, DROVER_E_INVAL, "cache clear without a database: refused");
+}
+
+/* ---- update_run ------------------------------------------------------------------------- */
+
+static int update(const struct drover_site *s, const char **log)
+{
+	int rc;
+
+	cap_begin();
+	rc = harness_ops(&h)->update_run(harness_ctx(&h), s);
+	*log = cap_end();
+	return rc;
+}
+
+/* update() with an empty PATH: no drush, whatever this machine has installed. */
+static int update_without_path(const struct drover_site *s, const char **log)
+{
+	char *saved = strdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin"), nobin[4200];
+	int rc;
+
+	snprintf(nobin, sizeof nobin, "%s/nobin", tmp);
+	setenv("PATH", nobin, 1);
+	rc = update(s, log);
+	setenv("PATH", saved, 1);
+	free(saved);
+	return rc;
+}
+
+static void test_update(void)
+{
+	char dbp[4200], py[4200], opt[16384], args[4200];
+	const char *r, *log, *fake;
+	struct drover_site s;
+	int rc;
+
+	/* A stand-in for drush / update.php: applies to the real SQLite database what running
+	 * the updates would (Drupal 7: {system}.schema_version raised to the code's; 8+: the
+	 * key_value system.schema value), and records its arguments and environment. */
+	snprintf(py, sizeof py, "%s/updater.py", tmp);
+	put(tmp, "updater.py",
+	    "import os, sqlite3, sys\n"
+	    "root, site, site_dir, db, gen = sys.argv[1:6]\n"
+	    "open(os.path.join(os.path.dirname(db), 'updater.args'), 'w').write(\n"
+	    "    ' '.join(sys.argv[1:4]) + ' ' + os.environ.get('DROVER_SITE', '') + ' ' +\n"
+	    "    os.environ.get('DROVER_SITE_DIR', '') + ' ' + os.getcwd())\n"
+	    "c = sqlite3.connect(db)\n"
+	    "if gen == '7':\n"
+	    "    c.execute(\"UPDATE system SET schema_version = 7399 WHERE name = 'node'\")\n"
+	    "else:\n"
+	    "    c.execute(\"UPDATE key_value SET value = 'i:10999;' WHERE collection = "
+	    "'system.schema' AND name = 'node'\")\n"
+	    "c.commit()\n"
+	    "print('updated')\n");
+	snprintf(dbp, sizeof dbp, "%s/up7.sqlite", tmp);
+	r = fixture("up7", "drupal7", "example.com", "example.com", dbp, NULL);
+	s = site_of("example.com", r, "sites/example.com", NULL);
+	snprintf(opt, sizeof opt,
+	         "    update_command = \"python3 %s {root} {site} {site_dir} %s 7\";", py, dbp);
+	set_options(opt);
+	ok(strcmp(sql1(dbp, "SELECT schema_version FROM system WHERE name = 'node'"), "7399") != 0,
+	   "d7 update: node's schema is another before");
+	rc = update(&s, &log);
+	is_int(rc, 0, "d7 update with update_command: done");
+	if (rc != 0)
+		diag("%s: %s", h.err.where, h.err.message);
+	is_str(sql1(dbp, "SELECT schema_version FROM system WHERE name = 'node'"), "7399",
+	       "d7 update: the command changed {system}.schema_version in the site database");
+	snprintf(args, sizeof args, "%s/updater.args", tmp);
+	{
+		char *a = slurp(args, NULL), want[8192];
+
+		snprintf(want, sizeof want,
+		         "%s example.com sites/example.com example.com "
+		         "sites/example.com %s",
+		         r, r);
+		is_str(a, want,
+		       "d7 update: placeholders replaced, DROVER_SITE(_DIR) set, cwd root");
+		free(a);
+	}
+	/* A failing command: its first line of output in the error. */
+	put(tmp, "fail.sh",
+	    "echo\necho 'PDOException: SQLSTATE[42S02] no such table' >&2\n"
+	    "echo second line\nexit 3\n");
+	snprintf(opt, sizeof opt, "    update_command = \"sh %s/fail.sh\";", tmp);
+	set_options(opt);
+	rc = update(&s, &log);
+	is_int(rc, DROVER_E_EXEC, "a failing update command: DROVER_E_EXEC");
+	like(h.err.message, "PDOException: SQLSTATE[42S02] no such table",
+	     "a failing update command: its first line is in the message (%s)", h.err.message);
+	like(h.err.message, "exit status 3", "a failing update command: and its exit status");
+	set_options("    update_command = \"sleep 5\";\n    timeout = 1;");
+	rc = update(&s, &log);
+	is_int(rc, DROVER_E_TIMEOUT, "an update command past the timeout is stopped");
+
+	/* Drupal 7 without drush: drover's runner, run by adapters.drupal.php. */
+	put(tmp, "fakephp.sh", "#!/bin/sh\nprintf '%s ' \"$@\" > \"${0%/*}/php.args\"\n");
+	snprintf(opt, sizeof opt, "    php = \"%s/fakephp.sh\";\n    d7_runner = \"%s\";", tmp,
+	         src_file("plugins/drupal/d7-update.php"));
+	sh("chmod +x '%s/fakephp.sh' && mkdir -p '%s/nobin'", tmp, tmp);
+	set_options(opt);
+	rc = update_without_path(&s, &log);
+	is_int(rc, 0, "d7 update without drush: the runner ran");
+	{
+		char *a, want[8192];
+
+		snprintf(args, sizeof args, "%s/php.args", tmp);
+		a = slurp(args, NULL);
+		snprintf(want, sizeof want, "%s %s sites/example.com example.com ",
+		         src_file("plugins/drupal/d7-update.php"), r);
+		is_str(a, want, "d7 update without drush: php d7-update.php ROOT SITE_DIR DOMAIN");
+		free(a);
+	}
+	snprintf(opt, sizeof opt, "    php = \"%s/fakephp.sh\";\n    d7_runner = \"%s/none.php\";",
+	         tmp, tmp);
+	set_options(opt);
+	rc = update_without_path(&s, &log);
+	is_int(rc, DROVER_E_NOTSUP, "d7 update: a missing runner is said");
+	like(h.err.message, "none.php", "d7 update: and named (%s)", h.err.message);
+	snprintf(opt, sizeof opt, "    php = \"no-such-php\";\n    d7_runner = \"%s\";",
+	         src_file("plugins/drupal/d7-update.php"));
+	set_options(opt);
+	rc = update_without_path(&s, &log);
+	is_int(rc, DROVER_E_NOTSUP, "d7 update: no PHP binary is said before anything runs");
+	like(h.err.message, "php-cli", "d7 update: with what to install (%s)", h.err.message);
+
+	/* The site's own drush: updatedb, with the domain when sites.php maps it. */
+	fake = "#!/bin/sh\nprintf '%s\\n' \"$*\" >> \"$(dirname \"$0\")/drush.log\"\n";
+	put(r, "vendor/bin/drush", fake);
+	sh("chmod +x '%s/vendor/bin/drush'", r);
+	set_options("");
+	rc = update(&s, &log);
+	is_int(rc, 0, "d7 update with vendor/bin/drush: done");
+	snprintf(args, sizeof args, "%s/vendor/bin/drush.log", r);
+	{
+		char *a = slurp(args, NULL), want[8192];
+
+		snprintf(want, sizeof want, "-r %s -l example.com updatedb -y\n", r);
+		is_str(a, want, "d7 drush: drush -r ROOT -l DOMAIN updatedb -y, nothing else");
+		free(a);
+	}
+
+	/* Drupal 10: updatedb, then cache rebuild; the directory's name when the domain would
+	 * not find it. */
+	snprintf(dbp, sizeof dbp, "%s/up10.sqlite", tmp);
+	r = fixture("up10", "drupal10", "www.example.org", "default", dbp, NULL);
+	s = site_of("www.example.org", r, "sites/default", NULL);
+	rc = update(&s, &log);
+	is_int(rc, DROVER_E_NOTSUP, "d10 update without drush: not supported");
+	like(h.err.message, "composer require drush/drush", "d10 update: says what to do (%s)",
+	     h.err.message);
+	put(tmp, "proj10/vendor/bin/drush", fake);
+	sh("chmod +x '%s/proj10/vendor/bin/drush' && mv '%s' '%s/proj10/web'", tmp, r, tmp);
+	snprintf(args, sizeof args, "%s/proj10/web", tmp);
+	s = site_of("www.example.org", args, "sites/default", NULL);
+	rc = update(&s, &log);
+	is_int(rc, 0, "d10 update with the project's vendor/bin/drush (web/ docroot): done");
+	{
+		char path[4200], *a, want[16384];
+
+		snprintf(path, sizeof path, "%s/proj10/vendor/bin/drush.log", tmp);
+		a = slurp(path, NULL);
+		snprintf(want, sizeof want, "-r %s -l default updatedb -y\n-r %s -l default cr\n",
+		         args, args);
+		is_str(a, want, "d10 drush: updatedb -y, then cr, -l with the directory's name");
+		free(a);
+	}
+	snprintf(opt, sizeof opt,
+	         "    update_command = \"python3 %s {root} {site} {site_dir} %s 10\";", py, dbp);
+	set_options(opt);
+	rc = update(&s, &log);
+	is_int(rc, 0, "d10 update with update_command: done");
+	is_str(sql1(dbp, "SELECT value FROM key_value WHERE collection = 'system.schema' AND "
+	                 "name = 'node'"),
+	       "i:10999;", "d10 update: the command changed key_value system.schema");
+	set_options("");
+}
+
+/* ---- fixup ------------------------------------------------------------------------------ */
+
+static int fixup(const struct drover_site *s, const struct drover_move *m, const char **log)
+{
+	int rc;
+
+	cap_begin();
+	rc = harness_ops(&h)->fixup(harness_ctx(&h), s, m);
+	*log = cap_end();
+	return rc;
+}
+
+static const char *ser_str(const char *s)
+{
+	static char out[4][1024];
+	static int next;
+	char *o = out[next++ % 4];
+
+	snprintf(o, sizeof out[0], "s:%zu:\"%s\";", strlen(s), s);
+	return o;
+}
+
+static void test_fixup(void)
+{
+	char dbp[4200], q[8192], *dump1, *dump2, *set1, *set2, path[4200], oldroot[4200];
+	const char *r, *log;
+	struct drover_move m;
+	struct drover_site s;
+	struct drover_db *db;
+	int rc;
+
+	/* Drupal 7: sites/old.example.com renamed to sites/new.example.com. */
+	snprintf(dbp, sizeof dbp, "%s/fx7.sqlite", tmp);
+	r = fixture("fx7", "drupal7", "old.example.com", "old.example.com", dbp,
+	            "--site-module old.example.com:mysite:7.x-1.0:7100");
+	snprintf(q, sizeof q,
+	         "INSERT INTO variable VALUES ('file_public_path', '%s');"
+	         "INSERT INTO variable VALUES ('theme_bartik_settings', 'a:3:{s:9:\"logo_path\";%s"
+	         "s:11:\"toggle_logo\";i:1;s:12:\"favicon_path\";%s}');"
+	         "INSERT INTO variable VALUES ('file_temporary_path', 's:4:\"/tmp\";');"
+	         "INSERT INTO variable VALUES ('near_miss', '%s');"
+	         "CREATE TABLE registry (name VARCHAR(255), type VARCHAR(9), filename "
+	         "VARCHAR(255), module VARCHAR(255), weight INT, PRIMARY KEY (name, type));"
+	         "INSERT INTO registry VALUES ('MySiteThing', 'class', "
+	         "'sites/old.example.com/modules/mysite/mysite.inc', 'mysite', 0);"
+	         "INSERT INTO registry VALUES ('Other', 'class', 'modules/node/node.module', "
+	         "'node', 0);"
+	         "CREATE TABLE registry_file (filename VARCHAR(255) PRIMARY KEY, hash "
+	         "VARCHAR(64));"
+	         "INSERT INTO registry_file VALUES ('sites/old.example.com/modules/mysite/"
+	         "mysite.inc', 'abc');"
+	         "CREATE TABLE menu_router (path VARCHAR(255) PRIMARY KEY, include_file TEXT);"
+	         "INSERT INTO menu_router VALUES ('mysite', 'sites/old.example.com/modules/mysite/"
+	         "mysite.pages.inc');",
+	         ser_str("sites/old.example.com/files"),
+	         ser_str("sites/old.example.com/files/logo.png"), ser_str("public://favicon.ico"),
+	         ser_str("sites/old.example.comx/files"));
+	sql1(dbp, q);
+	put(r, "sites/old.example.com/settings.php",
+	    shout("cat '%s/sites/old.example.com/settings.php'; printf '%%s\\n' "
+	          "\"\\$conf['file_public_path'] = 'sites/old.example.com/files';\" "
+	          "\"\\$base_url = 'http://old.example.com/drupal';\" "
+	          "\"\\$other = \\\"sites/old.example.com/x\\\";\" "
+	          "\"\\$keep = 'see sites/old.example.com';\"",
+	          r));
+	sh("mv '%s/sites/old.example.com' '%s/sites/new.example.com'", r, r);
+	db = open_db(dbp);
+	s = site_of("new.example.com", r, "sites/new.example.com", db);
+	memset(&m, 0, sizeof m);
+	m.struct_size = sizeof m;
+	m.old_domain = "old.example.com";
+	m.new_domain = "new.example.com";
+	m.old_root = m.new_root = r;
+	m.old_site_dir = "sites/old.example.com";
+	m.new_site_dir = "sites/new.example.com";
+	rc = fixup(&s, &m, &log);
+	is_int(rc, 0, "d7 fixup: done");
+	if (rc != 0)
+		diag("%s: %s", h.err.where, h.err.message);
+	is_str(sql1(dbp, "SELECT value FROM variable WHERE name = 'file_public_path'"),
+	       ser_str("sites/new.example.com/files"),
+	       "d7 fixup: file_public_path rewritten with its length recomputed");
+	snprintf(q, sizeof q,
+	         "a:3:{s:9:\"logo_path\";%ss:11:\"toggle_logo\";i:1;"
+	         "s:12:\"favicon_path\";%s}",
+	         ser_str("sites/new.example.com/files/logo.png"), ser_str("public://favicon.ico"));
+	is_str(sql1(dbp, "SELECT value FROM variable WHERE name = 'theme_bartik_settings'"), q,
+	       "d7 fixup: a path inside a serialized array, lengths valid, the rest unchanged");
+	is_str(sql1(dbp, "SELECT value FROM variable WHERE name = 'near_miss'"),
+	       ser_str("sites/old.example.comx/files"),
+	       "d7 fixup: a directory that only starts like the old one is left alone");
+	is_str(sql1(dbp, "SELECT filename FROM system WHERE name = 'mysite'"),
+	       "sites/new.example.com/modules/mysite/mysite.module",
+	       "d7 fixup: {system}.filename of the site's module");
+	is_str(sql1(dbp, "SELECT count(*) FROM system WHERE filename LIKE 'sites/old%'"), "0",
+	       "d7 fixup: no {system} row names the old directory");
+	is_str(sql1(dbp, "SELECT filename FROM registry WHERE name = 'MySiteThing'"),
+	       "sites/new.example.com/modules/mysite/mysite.inc", "d7 fixup: {registry}");
+	is_str(sql1(dbp, "SELECT filename FROM registry WHERE name = 'Other'"),
+	       "modules/node/node.module", "d7 fixup: other registry rows untouched");
+	is_str(sql1(dbp, "SELECT filename FROM registry_file"),
+	       "sites/new.example.com/modules/mysite/mysite.inc", "d7 fixup: {registry_file}");
+	is_str(sql1(dbp, "SELECT include_file FROM menu_router"),
+	       "sites/new.example.com/modules/mysite/mysite.pages.inc",
+	       "d7 fixup: {menu_router}.include_file");
+	is_str(sql1(dbp, "SELECT count(*) FROM cache_bootstrap"), "0",
+	       "d7 fixup: cache_bootstrap, which caches what changed, is emptied");
+	snprintf(path, sizeof path, "%s/sites/new.example.com/settings.php", r);
+	set1 = slurp(path, NULL);
+	like(set1, "$conf['file_public_path'] = 'sites/new.example.com/files';",
+	     "d7 fixup: $conf['file_public_path'] in settings.php");
+	like(set1, "$base_url = 'http://new.example.com/drupal';", "d7 fixup: $base_url");
+	like(set1, "$other = \"sites/new.example.com/x\";", "d7 fixup: double-quoted literals too");
+	like(set1, "$keep = 'see sites/old.example.com';",
+	     "d7 fixup: text that only mentions the old path is left alone");
+	like(set1, "$drupal_hash_salt = '", "d7 fixup: the rest of settings.php is kept");
+	/* Again: nothing changes. */
+	dump1 = strdup(shout("sqlite3 '%s' .dump | md5sum", dbp));
+	rc = fixup(&s, &m, &log);
+	is_int(rc, 0, "d7 fixup again: done");
+	dump2 = strdup(shout("sqlite3 '%s' .dump | md5sum", dbp));
+	is_str(dump2, dump1, "d7 fixup again: the database is unchanged");
+	set2 = slurp(path, NULL);
+	is_str(set2, set1, "d7 fixup again: settings.php is unchanged");
+	free(dump1);
+	free(dump2);
+	free(set1);
+	free(set2);
+	db_close(db);
+
+	/* Drupal 10 moved to another platform directory and renamed. */
+	snprintf(dbp, sizeof dbp, "%s/fx10.sqlite", tmp);
+	r = fixture("fx10", "drupal10", "old.example.org", "old.example.org", dbp, NULL);
+	snprintf(oldroot, sizeof oldroot, "%s", r);
+	snprintf(q, sizeof q,
+	         "INSERT INTO config VALUES ('', 'locale.settings', 'a:1:{s:11:\"translation\";"
+	         "a:2:{s:4:\"path\";%ss:10:\"use_source\";s:16:\"remote_and_local\";}}');"
+	         "INSERT INTO config VALUES ('', 'system.file', 'a:1:{s:4:\"path\";a:1:{s:9:"
+	         "\"temporary\";%s}}');"
+	         "INSERT INTO key_value VALUES ('state', 'system.theme.files', 'a:1:{s:4:\"mine\";"
+	         "%s}');"
+	         "INSERT INTO key_value VALUES ('state', 'opaque', 'O:8:\"stdClass\":1:{s:1:\"p\";"
+	         "%s}');"
+	         "INSERT INTO cache_config (cid, data, expire, created, serialized, tags, "
+	         "checksum) VALUES ('locale.settings', 'x', -1, 0, 1, '', '0');",
+	         ser_str("sites/old.example.org/files/translations"),
+	         ser_str(shout("printf '%%s' '%s/sites/old.example.org/tmp'", r)),
+	         ser_str("sites/old.example.org/themes/mine/mine.info.yml"),
+	         ser_str("sites/old.example.org/files/x"));
+	sql1(dbp, q);
+	put(r, "sites/old.example.org/settings.php",
+	    shout("cat '%s/sites/old.example.org/settings.php'; printf '%%s\\n' "
+	          "\"\\$settings['trusted_host_patterns'] = ['^old\\\\.example\\\\.org\\$', "
+	          "'^www\\\\.old\\\\.example\\\\.org\\$', '^notold\\\\.example\\\\.org\\$'];\" "
+	          "\"\\$settings['file_private_path'] = '%s/private';\"",
+	          r, r));
+	snprintf(path, sizeof path, "%s/fx10-moved", tmp);
+	sh("rm -rf '%s' && mv '%s' '%s' && mv '%s/sites/old.example.org' "
+	   "'%s/sites/new.example.org'",
+	   path, r, path, path, path);
+	db = open_db(dbp);
+	s = site_of("new.example.org", path, "sites/new.example.org", db);
+	memset(&m, 0, sizeof m);
+	m.struct_size = sizeof m;
+	m.old_domain = "old.example.org";
+	m.new_domain = "new.example.org";
+	m.old_root = oldroot;
+	m.new_root = path;
+	m.old_site_dir = "sites/old.example.org";
+	m.new_site_dir = "sites/new.example.org";
+	rc = fixup(&s, &m, &log);
+	is_int(rc, 0, "d10 fixup: done");
+	if (rc != 0)
+		diag("%s: %s", h.err.where, h.err.message);
+	snprintf(q, sizeof q,
+	         "a:1:{s:11:\"translation\";a:2:{s:4:\"path\";%ss:10:\"use_source\";"
+	         "s:16:\"remote_and_local\";}}",
+	         ser_str("sites/new.example.org/files/translations"));
+	is_str(sql1(dbp, "SELECT data FROM config WHERE name = 'locale.settings'"), q,
+	       "d10 fixup: config locale.settings translation.path");
+	snprintf(q, sizeof q, "%s/sites/new.example.org/tmp", path);
+	{
+		char want[4400];
+
+		snprintf(want, sizeof want, "a:1:{s:4:\"path\";a:1:{s:9:\"temporary\";%s}}",
+		         ser_str(q));
+		is_str(sql1(dbp, "SELECT data FROM config WHERE name = 'system.file'"), want,
+		       "d10 fixup: an absolute path into the old platform names the new one");
+	}
+	snprintf(q, sizeof q, "a:1:{s:4:\"mine\";%s}",
+	         ser_str("sites/new.example.org/themes/mine/mine.info.yml"));
+	is_str(sql1(dbp, "SELECT value FROM key_value WHERE name = 'system.theme.files'"), q,
+	       "d10 fixup: key_value state");
+	snprintf(q, sizeof q, "O:8:\"stdClass\":1:{s:1:\"p\";%s}",
+	         ser_str("sites/new.example.org/files/x"));
+	is_str(sql1(dbp, "SELECT value FROM key_value WHERE name = 'opaque'"), q,
+	       "d10 fixup: public properties of an object too");
+	is_str(sql1(dbp, "SELECT count(*) FROM cache_config"), "0",
+	       "d10 fixup: the cached config is dropped");
+	{
+		char sp[4400], want[8192];
+
+		snprintf(sp, sizeof sp, "%s/sites/new.example.org/settings.php", path);
+		set1 = slurp(sp, NULL);
+		like(set1,
+		     "'^new\\.example\\.org$', '^www\\.new\\.example\\.org$', "
+		     "'^notold\\.example\\.org$'",
+		     "d10 fixup: trusted_host_patterns follow the domain, exact matches only");
+		like(set1, "'config_sync_directory'] = 'sites/new.example.org/files/config_",
+		     "d10 fixup: the config sync directory");
+		snprintf(want, sizeof want, "$settings['file_private_path'] = '%s/private';", path);
+		like(set1, want, "d10 fixup: an absolute path into the old platform");
+		rc = fixup(&s, &m, &log);
+		set2 = slurp(sp, NULL);
+		is_int(rc, 0, "d10 fixup again: done");
+		is_str(set2, set1, "d10 fixup again: settings.php unchanged");
+		free(set1);
+		free(set2);
+	}
+	db_close(db);
+}
+
+/* ---- health ----------------------------------------------------------------------------- */
+
+struct checkv {
+	char name[16][32], msg[16][512];
+	int32_t status[16];
+	int n;
+};
+
+static int collect_check(void *arg, const struct drover_check *c)
+{
+	struct checkv *v = arg;
+
+	if (v->n >= 16)
+		return -1;
+	snprintf(v->name[v->n], sizeof v->name[0], "%s", c->name);
+	snprintf(v->msg[v->n], sizeof v->msg[0], "%s", c->message);
+	v->status[v->n++] = c->status;
+	return 0;
+}
+
+static int health(const struct drover_site *s, struct checkv *v)
+{
+	memset(v, 0, sizeof *v);
+	return harness_ops(&h)->health(harness_ctx(&h), s, collect_check, v);
+}
+
+static long check_status(const struct checkv *v, const char *name)
+{
+	for (int i = 0; i < v->n; i++)
+		if (strcmp(v->name[i], name) == 0)
+			return v->status[i];
+	return -1;
+}
+
+static void test_health(void)
+{
+	char dbp[4200];
+	const char *r;
+	struct drover_site s;
+	struct drover_db *db;
+	struct checkv v;
+	int32_t st;
+	int rc;
+
+	snprintf(dbp, sizeof dbp, "%s/h7.sqlite", tmp);
+	r = fixture("h7", "drupal7", "example.com", "default", dbp, NULL);
+	db = open_db(dbp);
+	s = site_of("example.com", r, "sites/default", db);
+	rc = health(&s, &v);
+	is_int(rc, 0, "d7 health: checked");
+	is_int(check_status(&v, "settings"), DROVER_CHECK_OK, "d7 health: settings");
+	is_int(check_status(&v, "hash_salt"), DROVER_CHECK_OK, "d7 health: hash salt");
+	is_int(check_status(&v, "database"), DROVER_CHECK_OK, "d7 health: database");
+	is_int(check_status(&v, "maintenance"), DROVER_CHECK_OK, "d7 health: online");
+	is_int(check_status(&v, "files"), DROVER_CHECK_OK, "d7 health: files writable");
+	is_int(check_status(&v, "private_files"), -1, "d7 health: no private files configured");
+	(void)maint(&s, DROVER_MAINT_ON, &st);
+	sh("rm -rf '%s/sites/default/files'", r);
+	rc = health(&s, &v);
+	is_int(check_status(&v, "maintenance"), DROVER_CHECK_WARNING,
+	       "d7 health: maintenance mode is a warning");
+	is_int(check_status(&v, "files"), DROVER_CHECK_FAILED, "d7 health: a missing files dir");
+	sql1(dbp, "DROP TABLE variable");
+	rc = health(&s, &v);
+	is_int(rc, 0, "d7 health with a broken database: still a report");
+	is_int(check_status(&v, "database"), DROVER_CHECK_FAILED,
+	       "d7 health: a missing {variable} fails the database check");
+	is_int(h.err.code, 0, "d7 health: a failed check records no error for the call");
+	db_close(db);
+
+	snprintf(dbp, sizeof dbp, "%s/h10.sqlite", tmp);
+	r = fixture("h10", "drupal10", "www.example.org", "default", dbp, NULL);
+	put(r, "sites/default/settings.php",
+	    shout("cat '%s/sites/default/settings.php'; printf '%%s\\n' "
+	          "\"\\$settings['hash_salt'] = '';\"",
+	          r));
+	s = site_of("www.example.org", r, "sites/default", NULL);
+	rc = health(&s, &v);
+	is_int(rc, 0, "d10 health: checked");
+	is_int(check_status(&v, "hash_salt"), DROVER_CHECK_FAILED,
+	       "d10 health: an empty $settings['hash_salt'] fails");
+	is_int(check_status(&v, "database"), DROVER_CHECK_WARNING,
+	       "d10 health: no database attached is a warning");
+	is_int(check_status(&v, "maintenance"), -1, "d10 health: maintenance needs the database");
+	is_int(check_status(&v, "files"), DROVER_CHECK_OK, "d10 health: files");
+}
+
 int main(void)
 {
 	char cmd[4300];
@@ -992,6 +2357,17 @@ int main(void)
 	test_settings();
 	test_schema_d7();
 	test_schema_d8();
+	test_caps();
+	test_site_paths();
+	test_cache_tables();
+	test_settings_write();
+	test_maintenance();
+	test_cache_clear();
+	test_update();
+	test_fixup();
+	test_health();
+	if (cfg_loaded)
+		cfg_free(&h.cfg);
 	harness_free(&h);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
 	if (system(cmd) != 0)
