@@ -235,6 +235,7 @@ static int list_site(struct app *a, const struct ldr_entry *ad, const struct reg
 	                           .domain = s->domain,
 	                           .root = p->path,
 	                           .site_dir = s->site_dir};
+	struct drover_db *db = NULL;
 	struct drover_ctx ctx;
 	int rc;
 
@@ -243,12 +244,19 @@ static int list_site(struct app *a, const struct ldr_entry *ad, const struct reg
 		               "the %s adapter cannot list a site's files: backup is not supported "
 		               "for %s sites by this adapter version",
 		               ad->name, p->cms);
+	/* With the database attached the adapter sees paths and tables configured there (Drupal 7
+	 * keeps its private files path in the variable table, modules add cache tables). */
+	if (inv_site_open(a, ad, s->domain, p->path, s->site_dir, s->db_server, &db) != 0)
+		return a->err.code;
+	site.db = db;
+	site.db_driver = db_driver(db);
 	host_ctx_init(&ctx, ad, &a->err);
 	rc = ad->desc->ops->site_paths(&ctx, &site, on_path, paths);
 	if (rc == 0 && (ad->desc->caps & DROVER_CAP_CACHE_TABLES)) {
 		host_ctx_init(&ctx, ad, &a->err);
 		rc = ad->desc->ops->cache_tables(&ctx, &site, on_name, cache);
 	}
+	db_close(db);
 	if (rc && !a->err.code)
 		err_set(&a->err, rc, s->domain, "the adapter's list of the site's files failed: %s",
 		        drover_strerror(rc));

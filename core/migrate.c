@@ -8,7 +8,7 @@
  *   create_db     a new database and user on the site's server  undo: drop them
  *   place_files   the site's files into the target via staging  undo: remove what was placed
  *   import        the dump into the new database, credentials   (covered by the two above)
- *   update        updates, path and URL fix-ups, cache clear    (on the new copy only)
+ *   update        path and URL fix-ups, updates, cache clear    (on the new copy only)
  *   verify        every package at the target's schema          (nothing to undo)
  *   switch        the new copy online, the registry moved: the point of no return
  *                 undo: the registry back; finish: remove the old copy and database
@@ -446,13 +446,6 @@ static int run_update(struct task *t, void *arg)
 	if ((rc = db_open(&m->new_db, 0, &db, &m->a->err)) != 0)
 		return rc;
 	site_for(&s, m->new_domain, m->to.path, m->new_site_dir, db);
-	if (m->ad->desc->caps & DROVER_CAP_UPDATE) {
-		host_ctx_init(&ctx, m->ad, &m->a->err);
-		rc = m->ad->desc->ops->update_run(&ctx, &s);
-		task_log(t, "updates: %s", rc ? "failed" : "ran");
-	} else {
-		task_log(t, "updates: the %s adapter cannot run them", m->ad->name);
-	}
 	(void)str_fmt(old_url, sizeof(old_url), "http://%s/", m->site.domain);
 	(void)str_fmt(new_url, sizeof(new_url), "http://%s/", m->new_domain);
 	mv.old_domain = m->site.domain;
@@ -463,9 +456,18 @@ static int run_update(struct task *t, void *arg)
 	mv.new_site_dir = m->new_site_dir;
 	mv.old_url = old_url;
 	mv.new_url = new_url;
-	if (rc == 0 && (m->ad->desc->caps & DROVER_CAP_FIXUP)) {
+	/* Paths first: updates of a module in the site's own directory must find its code where
+	 * the copy put it (Drupal 7 records module files in its system and registry tables). */
+	if (m->ad->desc->caps & DROVER_CAP_FIXUP) {
 		host_ctx_init(&ctx, m->ad, &m->a->err);
 		rc = m->ad->desc->ops->fixup(&ctx, &s, &mv);
+	}
+	if (rc == 0 && (m->ad->desc->caps & DROVER_CAP_UPDATE)) {
+		host_ctx_init(&ctx, m->ad, &m->a->err);
+		rc = m->ad->desc->ops->update_run(&ctx, &s);
+		task_log(t, "updates: %s", rc ? "failed" : "ran");
+	} else if (rc == 0) {
+		task_log(t, "updates: the %s adapter cannot run them", m->ad->name);
 	}
 	if (rc == 0 && (m->ad->desc->caps & DROVER_CAP_CACHE_CLEAR)) {
 		host_ctx_init(&ctx, m->ad, &m->a->err);
