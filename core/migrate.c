@@ -824,6 +824,7 @@ static int run_restore_import(struct task *t, void *arg)
 		    "adapter version",
 		    m->ad->name);
 	site_for(&s, m->site.domain, files, m->new_site_dir, NULL);
+	s.code_root = m->to.path;
 	memset(&st, 0, sizeof(st));
 	st.struct_size = sizeof(st);
 	host_ctx_init(&ctx, m->ad, &m->a->err);

@@ -158,6 +158,9 @@ struct drover_site {
 	    *site_dir; /* site directory relative to root ("sites/example.com"); "" if none */
 	const char *db_driver; /* "sqlite" or "mysql"; NULL when no database is attached */
 	struct drover_db *db;  /* for host->sql_*; NULL when no database is attached */
+	/* The platform's code, when root is not it: a staging copy of the site's own files
+	 * (settings ops during a restore). NULL: root is the platform. */
+	const char *code_root;
 };
 
 /* A site's settings: database credentials and paths. Caller-owned buffers. */

@@ -7,6 +7,7 @@
  * prefixed tables of a SQLite site in a separate attached file (Drupal 7's and 8+'s SQLite
  * driver), which drover does not open, so a prefix on SQLite is refused.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,7 +132,14 @@ int d_site_open(struct drover_ctx *ctx, const struct drover_site *site, const ch
 		                        "cannot %s of %s: no database is attached to the call; "
 		                        "register the site's database first",
 		                        doing, s->name);
-	rc = tf_root_open(ctx, site->root, &r);
+	/* A staging copy of the site's files (a restore) names the platform's code apart. */
+	rc = tf_root_open(ctx,
+	                  site->struct_size >= offsetof(struct drover_site, code_root) +
+	                                           sizeof(site->code_root) &&
+	                          site->code_root
+	                      ? site->code_root
+	                      : site->root,
+	                  &r);
 	if (rc != 0)
 		return rc;
 	memset(&probe, 0, sizeof probe);
