@@ -100,6 +100,8 @@ out:
 struct arc_writer {
 	struct archive *a;
 	int fd;
+	EVP_MD_CTX *whole; /* SHA-256 of the archive file, hashed as it is written */
+	uint64_t written;
 	char final[PATH_MAX], tmp[PATH_MAX];
 	struct arc_member *m;
 	size_t n, cap;
@@ -113,6 +115,28 @@ static int arc_fail(struct arc_writer *w, struct drover_error *err, const char *
 {
 	return err_set(err, DROVER_E_IO, w->final, "%s: %s", what,
 	               archive_error_string(w->a) ? archive_error_string(w->a) : strerror(errno));
+}
+
+/* libarchive's output: to the file, and through the archive's checksum on the way, so that
+ * finishing needs no second read of what was just written. */
+static la_ssize_t write_out(struct archive *a, void *arg, const void *buf, size_t len)
+{
+	struct arc_writer *w = arg;
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = write(w->fd, (const char *)buf + done, len - done);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			archive_set_error(a, errno, "write: %s", strerror(errno));
+			return -1;
+		}
+		done += (size_t)n;
+	}
+	EVP_DigestUpdate(w->whole, buf, len);
+	w->written += len;
+	return (la_ssize_t)len;
 }
 
 int arc_create(const char *final_path, const char *format, int level, int threads,
@@ -173,7 +197,11 @@ int arc_create(const char *final_path, const char *format, int level, int thread
 		goto fail;
 	}
 	archive_write_set_bytes_in_last_block(w->a, 1);
-	if (archive_write_open_fd(w->a, w->fd) != ARCHIVE_OK) {
+	if (!(w->whole = sha_new())) {
+		rc = err_set(err, DROVER_E_NOMEM, final_path, "out of memory");
+		goto fail;
+	}
+	if (archive_write_open2(w->a, w, NULL, write_out, NULL, NULL) != ARCHIVE_OK) {
 		rc = arc_fail(w, err, "cannot start the archive");
 		goto fail;
 	}
@@ -465,8 +493,11 @@ int arc_finish(struct arc_writer *w, uint64_t *size, char sha256[ARC_SHA256_HEX]
 	if (rc == 0 && fsync(w->fd) != 0)
 		rc = err_set(err, DROVER_E_IO, w->tmp, "cannot sync the archive: %s",
 		             strerror(errno));
-	if (rc == 0)
-		rc = arc_sha256_file(w->tmp, sha256, size, err);
+	if (rc == 0) {
+		if (sha_finish(w->whole, sha256) != 0)
+			rc = err_set(err, DROVER_E_FAIL, w->tmp, "SHA-256 failed");
+		*size = w->written;
+	}
 	/* The final name appears only for a complete, synced file. */
 	if (rc == 0 && rename(w->tmp, w->final) != 0)
 		rc = err_set(err, DROVER_E_IO, w->final, "cannot move the archive into place: %s",
