@@ -769,12 +769,26 @@ const struct jpipeline delete_pipeline = {"delete", move_steps};
  *             undo: the registry back; finish: the old database and copy, and staging, go
  */
 
+/* The archive file against the checksum the catalog recorded when it was made: a cheap read
+ * of the compressed bytes. Every member is checked against the manifest as stage reads it. */
 static int run_check(struct task *t, void *arg)
 {
 	struct mig *m = arg;
+	char sha[ARC_SHA256_HEX];
+	uint64_t size;
+	int rc;
 
 	jset(t, "path", m->b.path);
-	return bk_read(m->a, m->b.path, NULL, &m->man);
+	if (!m->b.sha256[0])
+		return 0; /* a file from outside the catalog: stage checks it in full */
+	if ((rc = arc_sha256_file(m->b.path, sha, &size, &m->a->err)) != 0)
+		return rc;
+	if (strcmp(sha, m->b.sha256) != 0)
+		return err_set(
+		    &m->a->err, DROVER_E_CORRUPT, m->b.path,
+		    "the file's SHA-256 is not the one recorded when it was made: it was "
+		    "changed or damaged; nothing was touched");
+	return 0;
 }
 
 static int run_stage(struct task *t, void *arg)
@@ -790,7 +804,21 @@ static int run_stage(struct task *t, void *arg)
 	if ((rc = task_save(t)) != 0)
 		return rc;
 	bk_manifest_free(&m->man);
-	return bk_read(m->a, m->b.path, m->staging, &m->man);
+	if ((rc = bk_read(m->a, m->b.path, m->staging, &m->man)) != 0)
+		return rc;
+	/* What the catalog said, confirmed by the manifest itself. */
+	if (strcasecmp(m->man.domain, m->site.domain) != 0)
+		return err_set(&m->a->err, DROVER_E_INVAL, m->b.path,
+		               "this is a backup of %s, not of %s: give the right site or backup",
+		               m->man.domain, m->site.domain);
+	if (strcmp(m->man.adapter, m->to.adapter) != 0)
+		return err_set(
+		    &m->a->err, DROVER_E_REFUSED, m->to.name,
+		    "platform %s is %s, the backup is of a %s site: restore it onto a %s "
+		    "platform",
+		    m->to.name, m->to.cms, m->man.cms, m->man.cms);
+	(void)str_copy(m->new_site_dir, sizeof(m->new_site_dir), m->man.site_dir);
+	return 0;
 }
 
 static int undo_stage(struct app *a, const char *data)
@@ -1115,9 +1143,18 @@ int mig_restore(struct app *a, const char *domain, const char *id_or_file, const
 	if (id_or_file ? (rc = bk_resolve(a, id_or_file, &m.b, &in_catalog)) != 0
 	               : (rc = rs_newest(a, domain, &m.b)) != 0)
 		return rc;
-	/* Checked in full before anything: a bad archive is refused with nothing touched. */
-	if ((rc = bk_read(a, m.b.path, NULL, &man)) != 0)
+	/* Which site and platform: from the catalog when the backup is in it (recorded when it
+	 * was made), else from the manifest, which takes a read of the whole archive. Either way
+	 * every member is checked as stage reads it, before anything live is touched. */
+	if (in_catalog && m.b.platform_name[0]) {
+		memset(&man, 0, sizeof(man));
+		(void)str_copy(man.domain, sizeof(man.domain), m.b.site_domain);
+		(void)str_copy(man.platform, sizeof(man.platform), m.b.platform_name);
+		(void)str_copy(man.site_dir, sizeof(man.site_dir),
+		               m.had_site ? m.site.site_dir : "");
+	} else if ((rc = bk_read(a, m.b.path, NULL, &man)) != 0) {
 		return rc;
+	}
 	if (strcasecmp(man.domain, domain) != 0) {
 		rc = err_set(&a->err, DROVER_E_INVAL, m.b.path,
 		             "this is a backup of %s, not of %s: give the right site or backup",
@@ -1130,7 +1167,8 @@ int mig_restore(struct app *a, const char *domain, const char *id_or_file, const
 		             "platform %s is not registered: add it (drover platform add %s %s) or "
 		             "give --platform",
 		             platform ? platform : man.platform, platform ? platform : man.platform,
-		             platform ? "PATH" : man.platform_path);
+		             platform ? "PATH"
+		                      : (man.platform_path[0] ? man.platform_path : "PATH"));
 		bk_manifest_free(&man);
 		return rc;
 	}
@@ -1139,7 +1177,8 @@ int mig_restore(struct app *a, const char *domain, const char *id_or_file, const
 		bk_manifest_free(&man);
 		return rc;
 	}
-	if ((rc = inv_adapter(a, &m.to, &m.ad)) == 0 && strcmp(m.to.adapter, man.adapter) != 0)
+	if ((rc = inv_adapter(a, &m.to, &m.ad)) == 0 && man.adapter[0] &&
+	    strcmp(m.to.adapter, man.adapter) != 0)
 		rc = err_set(&a->err, DROVER_E_REFUSED, m.to.name,
 		             "platform %s is %s, the backup is of a %s site: restore it onto a %s "
 		             "platform",
