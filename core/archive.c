@@ -496,7 +496,8 @@ int arc_finish(struct arc_writer *w, uint64_t *size, char sha256[ARC_SHA256_HEX]
 	if (rc == 0) {
 		if (sha_finish(w->whole, sha256) != 0)
 			rc = err_set(err, DROVER_E_FAIL, w->tmp, "SHA-256 failed");
-		*size = w->written;
+		if (size)
+			*size = w->written;
 	}
 	/* The final name appears only for a complete, synced file. */
 	if (rc == 0 && rename(w->tmp, w->final) != 0)

@@ -704,7 +704,7 @@ static void test_settings(void)
 	s.struct_size = (uint32_t)offsetof(struct drover_settings, prefix);
 	memcpy(s.prefix, "untouched", 10);
 	{
-		struct drover_site site = {sizeof site, 0, "x", r, "sites/pfx", NULL, NULL};
+		struct drover_site site = {sizeof site, 0, "x", r, "sites/pfx", NULL, NULL, NULL};
 		struct drover_settings *o = &s;
 
 		rc = harness_ops(&h)->settings_read(harness_ctx(&h), &site, o);
