@@ -81,6 +81,8 @@ struct arc_capture {
 	size_t len;
 	size_t cap;
 	int found;
+	/* Out: the SHA-256 of the whole archive file, hashed as it was read. */
+	char file_sha256[ARC_SHA256_HEX];
 };
 
 /*

@@ -635,6 +635,31 @@ static int capture_data(struct arc_capture *c, const void *data, size_t len,
 	return 0;
 }
 
+/* libarchive's input: the file, through the archive's checksum on the way (one read). */
+struct source {
+	int fd;
+	unsigned char *buf;
+	EVP_MD_CTX *md;
+};
+
+static la_ssize_t read_in(struct archive *a, void *arg, const void **buf)
+{
+	struct source *s = arg;
+	ssize_t n;
+
+	do
+		n = read(s->fd, s->buf, CHUNK);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		archive_set_error(a, errno, "read: %s", strerror(errno));
+		return -1;
+	}
+	if (s->md)
+		EVP_DigestUpdate(s->md, s->buf, (size_t)n);
+	*buf = s->buf;
+	return n;
+}
+
 struct reader {
 	struct archive *in, *out;
 	const char *path;
@@ -669,6 +694,7 @@ int arc_extract(const char *path, const char *staging, const struct arc_limits *
                 struct arc_capture *capture, struct drover_error *err)
 {
 	struct reader r = {archive_read_new(), archive_write_disk_new(), path, err};
+	struct source src = {-1, NULL, NULL};
 	struct archive_entry *e;
 	struct stat st;
 	uint64_t entries = 0, bytes = 0, compressed;
@@ -695,7 +721,15 @@ int arc_extract(const char *path, const char *staging, const struct arc_limits *
 	    r.out, ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
 	               ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS | ARCHIVE_EXTRACT_PERM |
 	               ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_NO_OVERWRITE);
-	if (archive_read_open_filename(r.in, path, CHUNK) != ARCHIVE_OK) {
+	src.fd = open(path, O_RDONLY | O_CLOEXEC);
+	src.buf = malloc(CHUNK);
+	src.md = capture ? sha_new() : NULL;
+	if (src.fd < 0 || !src.buf || (capture && !src.md)) {
+		rc = err_set(err, src.fd < 0 ? DROVER_E_IO : DROVER_E_NOMEM, path,
+		             "cannot read the archive: %s", strerror(errno));
+		goto out;
+	}
+	if (archive_read_open2(r.in, &src, NULL, read_in, NULL, NULL) != ARCHIVE_OK) {
 		rc = err_set(err, DROVER_E_CORRUPT, path, "not a readable tar archive: %s",
 		             astr(r.in));
 		goto out;
@@ -823,6 +857,14 @@ int arc_extract(const char *path, const char *staging, const struct arc_limits *
 	if (rc == 0 && h != ARCHIVE_EOF)
 		rc = err_set(err, DROVER_E_CORRUPT, path, "the archive is truncated or damaged: %s",
 		             astr(r.in));
+	if (rc == 0 && capture && src.md) {
+		/* libarchive stops at the end-of-archive blocks: hash what follows them too. */
+		ssize_t n;
+		while ((n = read(src.fd, src.buf, CHUNK)) > 0)
+			EVP_DigestUpdate(src.md, src.buf, (size_t)n);
+		if (sha_finish(src.md, capture->file_sha256) != 0)
+			rc = err_set(err, DROVER_E_FAIL, path, "SHA-256 failed");
+	}
 	/* Zero blocks read as an empty tar: so does an ISO image or a zeroed file. */
 	if (rc == 0 && entries == 0)
 		rc = err_set(err, DROVER_E_CORRUPT, path, "not a readable tar archive: no entries");
@@ -842,5 +884,9 @@ out:
 		archive_write_free(r.out);
 	if (r.in)
 		archive_read_free(r.in);
+	if (src.fd >= 0)
+		close(src.fd);
+	free(src.buf);
+	EVP_MD_CTX_free(src.md);
 	return rc;
 }

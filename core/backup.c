@@ -624,6 +624,8 @@ int bk_read(struct app *a, const char *path, const char *staging, struct bk_mani
 		rc = parse_manifest(a, path, cap.buf, m);
 	if (rc == 0)
 		rc = check_members(a, path, &s, m);
+	if (rc == 0)
+		(void)str_copy(m->archive_sha256, sizeof(m->archive_sha256), cap.file_sha256);
 	if (rc)
 		bk_manifest_free(m);
 	free(cap.buf);

@@ -36,6 +36,7 @@ struct bk_manifest {
 	size_t n_members;
 	char **files; /* owned paths, relative to the platform root */
 	size_t n_files;
+	char archive_sha256[ARC_SHA256_HEX]; /* of the whole file, as it was read */
 };
 void bk_manifest_free(struct bk_manifest *m);
 

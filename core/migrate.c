@@ -295,16 +295,16 @@ static int undo_create_db(struct app *a, const char *data)
 	struct db_params p;
 	int rc;
 
-	if (!srv)
-		return err_set(&a->err, DROVER_E_CONFIG, server,
-		               "cannot drop the new database: db server %s is no longer configured",
-		               server);
 	memset(&p, 0, sizeof(p));
 	jget(data, "driver", p.driver, sizeof(p.driver));
 	jget(data, "database", p.database, sizeof(p.database));
 	jget(data, "user", p.user, sizeof(p.user));
 	if (!p.database[0])
-		return 0; /* crashed before it was named: nothing was created */
+		return 0; /* failed or crashed before it was named: nothing was created */
+	if (!srv)
+		return err_set(&a->err, DROVER_E_CONFIG, server,
+		               "cannot drop the new database: db server %s is no longer configured",
+		               server);
 	if ((rc = db_admin_from_cfg(srv, &admin, &a->err)) != 0)
 		return rc;
 	rc = db_drop(&admin, &p, &a->err);
@@ -696,20 +696,42 @@ static int undo_switch(struct app *a, const char *data)
 	return reg_site_update(reg, &s, &a->err);
 }
 
+/* delete's finish: the registry forgets the site, then its files and database go. The row goes
+ * here rather than in run_forget: a failure or a crash between the removal and the journal's
+ * "done" would undo a step that has no undo, leaving the site's files and database behind
+ * with no registry entry (and its task "rolled back"). */
+static int finish_forget(struct app *a, const char *data)
+{
+	char buf[256];
+	struct reg_site s;
+	struct reg *reg;
+	int64_t id;
+	int rc;
+
+	if ((rc = inv_registry(a, &reg)) != 0)
+		return rc;
+	if (str_to_i64(jget(data, "site_id", buf, sizeof(buf)), &id) == 0 &&
+	    reg_site_get(reg, jget(data, "old_domain", buf, sizeof(buf)), &s, &a->err) == 0 &&
+	    s.id == id && (rc = reg_site_remove(reg, id, &a->err)) != 0)
+		return rc;
+	err_clear(&a->err);
+	return finish_switch(a, data);
+}
+
 static int run_cleanup(struct task *t, void *arg)
 {
 	struct mig *m = arg;
 
-	return finish_switch(m->a, m->switch_data);
+	return m->deleting ? finish_forget(m->a, m->switch_data)
+	                   : finish_switch(m->a, m->switch_data);
 }
 
-/* delete: the registry forgets the site (the point of no return), then its files and database
- * go. */
+/* delete: the point of no return; the registry forgets the site in the finish (finish_forget),
+ * then its files and database go. */
 static int run_forget(struct task *t, void *arg)
 {
 	struct mig *m = arg;
 	char id[32], key[16];
-	struct reg *reg;
 	int rc, n = 0;
 
 	jset(t, "clone", "0");
@@ -732,10 +754,10 @@ static int run_forget(struct task *t, void *arg)
 		(void)str_fmt(key, sizeof(key), "old%d", n++);
 		jset(t, key, m->man.files[i]);
 	}
-	if ((rc = task_save(t)) != 0 || (rc = inv_registry(m->a, &reg)) != 0)
+	if ((rc = task_save(t)) != 0)
 		return rc;
 	(void)str_copy(m->switch_data, sizeof(m->switch_data), t->data);
-	return reg_site_remove(reg, m->site.id, &m->a->err);
+	return 0;
 }
 
 static const struct jstep s_preflight = {"preflight", run_preflight, NULL, NULL};
@@ -748,7 +770,7 @@ static const struct jstep s_update = {"update", run_update, NULL, NULL};
 static const struct jstep s_verify = {"verify", run_verify, NULL, NULL};
 static const struct jstep s_switch = {"switch", run_switch, undo_switch, finish_switch};
 static const struct jstep s_cleanup = {"cleanup", run_cleanup, NULL, NULL};
-static const struct jstep s_forget = {"forget", run_forget, NULL, finish_switch};
+static const struct jstep s_forget = {"forget", run_forget, NULL, finish_forget};
 
 static const struct jstep *const move_steps[] = {
     &s_preflight, &s_maintenance, &s_backup, &s_create_db, &s_place,  &s_import,
@@ -769,25 +791,23 @@ const struct jpipeline delete_pipeline = {"delete", move_steps};
  *             undo: the registry back; finish: the old database and copy, and staging, go
  */
 
-/* The archive file against the checksum the catalog recorded when it was made: a cheap read
- * of the compressed bytes. Every member is checked against the manifest as stage reads it. */
+/* The archive is there and of the size the catalog recorded. Its checksum and every member's
+ * are checked as stage reads it, before anything live is touched. */
 static int run_check(struct task *t, void *arg)
 {
 	struct mig *m = arg;
-	char sha[ARC_SHA256_HEX];
-	uint64_t size;
-	int rc;
+	struct stat st;
 
 	jset(t, "path", m->b.path);
-	if (!m->b.sha256[0])
-		return 0; /* a file from outside the catalog: stage checks it in full */
-	if ((rc = arc_sha256_file(m->b.path, sha, &size, &m->a->err)) != 0)
-		return rc;
-	if (strcmp(sha, m->b.sha256) != 0)
+	if (stat(m->b.path, &st) != 0)
+		return err_set(&m->a->err, DROVER_E_NOTFOUND, m->b.path,
+		               "cannot read the backup: %s", strerror(errno));
+	if (m->b.size && (uint64_t)st.st_size != m->b.size)
 		return err_set(
 		    &m->a->err, DROVER_E_CORRUPT, m->b.path,
-		    "the file's SHA-256 is not the one recorded when it was made: it was "
-		    "changed or damaged; nothing was touched");
+		    "the file is %llu bytes, the catalog recorded %llu: it was changed or "
+		    "damaged; nothing was touched",
+		    (unsigned long long)st.st_size, (unsigned long long)m->b.size);
 	return 0;
 }
 
@@ -806,7 +826,13 @@ static int run_stage(struct task *t, void *arg)
 	bk_manifest_free(&m->man);
 	if ((rc = bk_read(m->a, m->b.path, m->staging, &m->man)) != 0)
 		return rc;
-	/* What the catalog said, confirmed by the manifest itself. */
+	/* The file as the catalog recorded it (hashed as it was read), and what the catalog said
+	 * confirmed by the manifest itself; nothing live was touched yet. */
+	if (m->b.sha256[0] && strcmp(m->man.archive_sha256, m->b.sha256) != 0)
+		return err_set(
+		    &m->a->err, DROVER_E_CORRUPT, m->b.path,
+		    "the file's SHA-256 is not the one recorded when it was made: it was "
+		    "changed or damaged; nothing was touched");
 	if (strcasecmp(m->man.domain, m->site.domain) != 0)
 		return err_set(&m->a->err, DROVER_E_INVAL, m->b.path,
 		               "this is a backup of %s, not of %s: give the right site or backup",
