@@ -385,27 +385,26 @@ static int undo_place_files(struct app *a, const char *data)
 	return rc;
 }
 
-static int run_import(struct task *t, void *arg)
+/* Load the staged dump into the new database and write its credentials into the site's
+ * settings under `root` (code_root: the platform, when root is a staging copy). */
+static int load_and_point(struct mig *m, const char *dumps, const char *root, const char *code_root)
 {
-	struct mig *m = arg;
 	struct drover_settings st;
 	struct drover_site s;
 	struct drover_ctx ctx;
-	char dumps[PATH_MAX];
 	int rc;
 
-	if (path_join(dumps, sizeof(dumps), m->staging, "database") != 0)
-		return err_set(&m->a->err, DROVER_E_RANGE, m->staging, "path too long");
 	if ((rc = db_load(&m->new_db, dumps, &m->a->err)) != 0)
 		return rc;
 	if (!(m->ad->desc->caps & DROVER_CAP_SETTINGS_WRITE))
 		return err_set(
 		    &m->a->err, DROVER_E_NOTSUP, m->ad->name,
-		    "the %s adapter cannot write settings: moving sites is not supported "
-		    "by this adapter version",
+		    "the %s adapter cannot write a site's settings: moving and restoring "
+		    "sites is not supported by this adapter version",
 		    m->ad->name);
 	/* The copy's settings: what they say, with the new database's credentials. */
-	site_for(&s, m->new_domain, m->to.path, m->new_site_dir, NULL);
+	site_for(&s, m->new_domain, root, m->new_site_dir, NULL);
+	s.code_root = code_root;
 	memset(&st, 0, sizeof(st));
 	st.struct_size = sizeof(st);
 	host_ctx_init(&ctx, m->ad, &m->a->err);
@@ -428,6 +427,18 @@ static int run_import(struct task *t, void *arg)
 	host_ctx_init(&ctx, m->ad, &m->a->err);
 	rc = m->ad->desc->ops->settings_write(&ctx, &s, &st);
 	memset(&st, 0, sizeof(st));
+	return rc;
+}
+
+static int run_import(struct task *t, void *arg)
+{
+	struct mig *m = arg;
+	char dumps[PATH_MAX];
+	int rc;
+
+	if (path_join(dumps, sizeof(dumps), m->staging, "database") != 0)
+		return err_set(&m->a->err, DROVER_E_RANGE, m->staging, "path too long");
+	rc = load_and_point(m, dumps, m->to.path, NULL);
 	if (rc == 0 && path_remove_tree(m->staging) == 0)
 		m->staging[0] = '\0';
 	return rc;
@@ -861,46 +872,11 @@ static int run_restore_import(struct task *t, void *arg)
 {
 	struct mig *m = arg;
 	char files[PATH_MAX], dumps[PATH_MAX];
-	struct drover_settings st;
-	struct drover_site s;
-	struct drover_ctx ctx;
-	int rc;
 
 	if (path_join(dumps, sizeof(dumps), m->staging, "database") ||
 	    path_join(files, sizeof(files), m->staging, "files"))
 		return err_set(&m->a->err, DROVER_E_RANGE, m->staging, "path too long");
-	if ((rc = db_load(&m->new_db, dumps, &m->a->err)) != 0)
-		return rc;
-	if (!(m->ad->desc->caps & DROVER_CAP_SETTINGS_WRITE))
-		return err_set(
-		    &m->a->err, DROVER_E_NOTSUP, m->ad->name,
-		    "the %s adapter cannot write settings: restore is not supported by this "
-		    "adapter version",
-		    m->ad->name);
-	site_for(&s, m->site.domain, files, m->new_site_dir, NULL);
-	s.code_root = m->to.path;
-	memset(&st, 0, sizeof(st));
-	st.struct_size = sizeof(st);
-	host_ctx_init(&ctx, m->ad, &m->a->err);
-	if ((rc = m->ad->desc->ops->settings_read(&ctx, &s, &st)) != 0)
-		return rc;
-	if (strcmp(m->new_db.driver, DB_DRIVER_SQLITE) == 0 && strcmp(st.driver, "sqlite") == 0) {
-		(void)str_copy(st.database, sizeof(st.database), m->new_db.database);
-	} else if (strcmp(m->new_db.driver, DB_DRIVER_SQLITE) == 0) {
-		(void)str_copy(st.database, sizeof(st.database), m->db_name);
-	} else {
-		(void)str_copy(st.database, sizeof(st.database), m->new_db.database);
-		(void)str_copy(st.username, sizeof(st.username), m->new_db.user);
-		(void)str_copy(st.password, sizeof(st.password), m->new_db.password);
-		(void)str_copy(st.host, sizeof(st.host),
-		               m->new_db.socket[0] || !m->new_db.host[0] ? "localhost"
-		                                                         : m->new_db.host);
-		st.port = m->new_db.socket[0] ? 0 : (uint32_t)m->new_db.port;
-	}
-	host_ctx_init(&ctx, m->ad, &m->a->err);
-	rc = m->ad->desc->ops->settings_write(&ctx, &s, &st);
-	memset(&st, 0, sizeof(st));
-	return rc;
+	return load_and_point(m, dumps, files, m->to.path);
 }
 
 #ifndef RENAME_EXCHANGE
