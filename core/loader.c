@@ -230,6 +230,11 @@ static int check_descriptor(struct ldr *l, struct ldr_entry *e, const struct dro
 			           cap_ops[i].op, cap_ops[i].op),
 			       -1;
 	}
+	/* The core reads a site's settings before it writes them back with new credentials. */
+	if ((d->caps & DROVER_CAP_SETTINGS_WRITE) && !(d->caps & DROVER_CAP_SETTINGS_READ))
+		return reject(e, "sets the cap bit for 'settings_write' without 'settings_read': "
+		                 "drover reads the settings it rewrites; implement both"),
+		       -1;
 	if (cfg_check_option_table(d->options, why, sizeof(why)) != 0)
 		return reject(e, "bad option table: %s", why), -1;
 	if (strcmp(d->name, e->name) != 0)
