@@ -545,14 +545,16 @@ static int check_members(struct app *a, const char *path, struct seen *s,
 {
 	int have_dump = 0;
 
-	qsort(s->v, s->n, sizeof(*s->v), by_name);
+	if (s->n)
+		qsort(s->v, s->n, sizeof(*s->v), by_name);
 	for (size_t i = 1; i < s->n; i++)
 		if (strcmp(s->v[i - 1].name, s->v[i].name) == 0)
 			return err_set(&a->err, DROVER_E_CORRUPT, path, "member %s appears twice",
 			               s->v[i].name);
 	for (size_t i = 0; i < m->n_members; i++) {
 		const struct arc_member *want = &m->members[i];
-		struct arc_member *got = bsearch(want, s->v, s->n, sizeof(*s->v), by_name);
+		struct arc_member *got =
+		    s->n ? bsearch(want, s->v, s->n, sizeof(*s->v), by_name) : NULL;
 		if (!got)
 			return err_set(&a->err, DROVER_E_CORRUPT, path,
 			               "member %s is in the manifest but not in the archive",

@@ -767,7 +767,8 @@ int inv_pkgs_load(struct app *a, int64_t platform_id, struct inv_pkgs *out)
 		inv_pkgs_free(out);
 		return rc == DROVER_E_NOMEM ? err_set(&a->err, rc, NULL, "out of memory") : rc;
 	}
-	qsort(out->v, out->n, sizeof(*out->v), pkg_order);
+	if (out->n) /* qsort's pointer must not be NULL, even for nothing */
+		qsort(out->v, out->n, sizeof(*out->v), pkg_order);
 	return 0;
 }
 
