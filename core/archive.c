@@ -519,6 +519,7 @@ void arc_abort(struct arc_writer *w)
 		return;
 	if (w->a)
 		archive_write_free(w->a);
+	EVP_MD_CTX_free(w->whole);
 	if (w->fd >= 0) {
 		close(w->fd);
 		/* Only a file that mkostemp() created: before that, tmp may hold a truncated
