@@ -10,8 +10,8 @@
 const struct cmd *const cmd_all[] = {&cmd_migrate,  &cmd_rename,   &cmd_clone,   &cmd_delete,
                                      &cmd_rollback, &cmd_platform, &cmd_site,    &cmd_compare,
                                      &cmd_backup,   &cmd_backups,  &cmd_restore, &cmd_tasks,
-                                     &cmd_task,     &cmd_recover,  &cmd_plugins, &cmd_config,
-                                     &cmd_version,  &cmd_help,     NULL};
+                                     &cmd_task,     &cmd_recover,  &cmd_plugins, &cmd_adapter,
+                                     &cmd_config,   &cmd_version,  &cmd_help,    NULL};
 
 const struct cmd *cmd_find(const char *name)
 {
