@@ -13,8 +13,8 @@ struct cmd {
 };
 
 extern const struct cmd cmd_help, cmd_version, cmd_plugins, cmd_config, cmd_platform, cmd_site,
-    cmd_compare, cmd_backup, cmd_backups, cmd_restore, cmd_tasks, cmd_task, cmd_recover, cmd_migrate, cmd_rename, cmd_clone, cmd_delete,
-    cmd_rollback, cmd_adapter;
+    cmd_compare, cmd_backup, cmd_backups, cmd_restore, cmd_tasks, cmd_task, cmd_recover,
+    cmd_migrate, cmd_rename, cmd_clone, cmd_delete, cmd_rollback, cmd_adapter;
 
 /* All commands, NULL-terminated, in the order `drover help` lists them. */
 extern const struct cmd *const cmd_all[];

@@ -1215,8 +1215,8 @@ static void test_site_paths(void)
 		       trees[i]);
 		is_int(l.bad_exclude, 0, "site_paths %s: every exclusion is inside an owned path",
 		       trees[i]);
-		ok(strstr(l.text, "config.php") == NULL, "site_paths %s: app/etc/config.php is the code's",
-		   trees[i]);
+		ok(strstr(l.text, "config.php") == NULL,
+		   "site_paths %s: app/etc/config.php is the code's", trees[i]);
 		ok(strstr(l.text, "generated") == NULL && strstr(l.text, "pub/static") == NULL &&
 		       strstr(l.text, "maintenance.flag:own") == NULL,
 		   "site_paths %s: no generated/, pub/static or maintenance flag owned", trees[i]);
