@@ -153,7 +153,7 @@ int arc_create(const char *final_path, const char *format, int level, int thread
 	}
 	w->fd = -1;
 	if (str_copy(w->final, sizeof(w->final), final_path) ||
-	    str_fmt(w->tmp, sizeof(w->tmp), "%s.tmp-XXXXXX", final_path)) {
+	    str_fmt(w->tmp, sizeof(w->tmp), "%s.tmp-%ld-XXXXXX", final_path, (long)getpid())) {
 		rc = err_set(err, DROVER_E_RANGE, final_path, "path too long");
 		goto fail;
 	}

@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -304,7 +305,7 @@ int bk_create(struct app *a, const char *domain, const char *format, int64_t tas
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
 	if (path_join(dir, sizeof(dir), a->cfg.backup_dir, domain) ||
-	    str_fmt(work, sizeof(work), "%s/.work-XXXXXX", a->cfg.backup_dir)) {
+	    str_fmt(work, sizeof(work), "%s/.work-%ld-XXXXXX", a->cfg.backup_dir, (long)getpid())) {
 		rc = err_set(&a->err, DROVER_E_RANGE, a->cfg.backup_dir, "path too long");
 		goto out;
 	}
@@ -777,4 +778,56 @@ int bk_prune(struct app *a, int dry_run, int *removed)
 	}
 	free(c.v);
 	return rc;
+}
+
+/* ---- leftovers of killed backups ----------------------------------------------------------------- */
+
+/* The pid a leftover's name carries after `tag` (".work-", ".tmp-"), or 0. */
+static long leftover_pid(const char *name, const char *tag)
+{
+	const char *p = strstr(name, tag);
+	char *end;
+	long pid;
+
+	if (!p)
+		return 0;
+	pid = strtol(p + strlen(tag), &end, 10);
+	return end != p + strlen(tag) && *end == '-' ? pid : 0;
+}
+
+static int owner_gone(long pid)
+{
+	return pid > 0 && pid != (long)getpid() && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+int bk_sweep(struct app *a, int *removed)
+{
+	char path[PATH_MAX], sub[PATH_MAX];
+	struct dirent *e, *f;
+	DIR *d, *sd;
+
+	*removed = 0;
+	if (!(d = opendir(a->cfg.backup_dir)))
+		return 0; /* no backups yet */
+	while ((e = readdir(d)) != NULL) {
+		if (path_join(path, sizeof(path), a->cfg.backup_dir, e->d_name) != 0)
+			continue;
+		/* <backup_dir>/.work-<pid>-XXXXXX: a killed backup's database dump. */
+		if (strncmp(e->d_name, ".work-", 6) == 0) {
+			if (owner_gone(leftover_pid(e->d_name, ".work-")) &&
+			    path_remove_tree(path) == 0)
+				(*removed)++;
+			continue;
+		}
+		if (e->d_name[0] == '.' || !(sd = opendir(path)))
+			continue;
+		/* <backup_dir>/<domain>/<name>.tmp-<pid>-XXXXXX: a killed backup's partial archive. */
+		while ((f = readdir(sd)) != NULL)
+			if (owner_gone(leftover_pid(f->d_name, ".tmp-")) &&
+			    path_join(sub, sizeof(sub), path, f->d_name) == 0 && unlink(sub) == 0)
+				(*removed)++;
+		closedir(sd);
+	}
+	closedir(d);
+	return 0;
 }

@@ -54,4 +54,8 @@ int bk_resolve(struct app *a, const char *id_or_file, struct reg_backup *out, in
  * *removed gets the count. dry_run: only say. */
 int bk_prune(struct app *a, int dry_run, int *removed);
 
+/* Remove what killed backups left: work directories and partial archives whose process is gone
+ * (their names carry its pid). Run by recover. *removed gets the count. */
+int bk_sweep(struct app *a, int *removed);
+
 #endif

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backup.h"
 #include "error.h"
 #include "inventory.h"
 #include "util.h"
@@ -283,6 +284,17 @@ int task_end(struct task *t, int rc)
 			reg_task_set_state(t->reg, t->r.id, outcome, line, NULL);
 		}
 		t->a->err = keep; /* the error that stopped the task is the one to report */
+		if (strcmp(outcome, "done") == 0 && t->no_return) {
+			/* Completed: past its point of no return the finish did the failed step's
+			 * work, so the task is done, not failed (nor rolled back, as exit status 1
+			 * would say); the failure is worth a warning. */
+			log_msg(
+			    DROVER_LOG_WARNING,
+			    "task %lld: %s; it was past its point of no return and was completed",
+			    (long long)t->r.id, line);
+			err_clear(&t->a->err);
+			rc = 0;
+		}
 	}
 	if (t->log)
 		fclose(t->log);
@@ -334,6 +346,15 @@ int task_recover(struct app *a, int *n, int *failed)
 	err_clear(&first);
 	if ((rc = inv_registry(a, &reg)) != 0)
 		return rc;
+	{
+		/* Backups are not tasks, but a killed one leaves a work directory and a partial
+		 * archive behind: the same sweep clears them. */
+		int swept = 0;
+		bk_sweep(a, &swept);
+		if (swept)
+			log_msg(DROVER_LOG_INFO, "removed %d leftover%s of interrupted backups",
+			        swept, swept == 1 ? "" : "s");
+	}
 	if ((rc = reg_task_foreach(reg, 1, collect_task, &l, &a->err)) != 0) {
 		free(l.v);
 		return rc;

@@ -70,7 +70,8 @@ int task_step(struct task *t, const struct jstep *k, void *ctx);
 int task_save(struct task *t);
 
 /* End the task: rc == 0 done; else undo every step, in reverse (or, past the point of no
- * return, finish) and record the outcome. Returns rc. */
+ * return, finish) and record the outcome. Returns rc, or 0 when the task was past its point of
+ * no return and the finish completed it (the failure is logged as a warning). */
 int task_end(struct task *t, int rc);
 
 /* A line in the task's log (and at debug level on stderr). */

@@ -165,17 +165,40 @@ static int run_preflight(struct task *t, void *arg)
 				         cmp_verdict_name(c->pk[i].verdict), c->pk[i].name,
 				         cmp_pkg_message(&c->pk[i], msg, sizeof(msg)));
 		m->out->upgrades = c->counts[CMP_UPGRADE];
-		if (!c->eligible)
+		if (!c->eligible) {
+			/* compare's reason for packages points below, at the list it prints: here
+			 * nothing is printed below, so the one line names the first of them. */
+			char why[sizeof(c->reasons[0])], first[400] = "";
+			char *below;
+			(void)str_copy(why, sizeof(why), c->reasons[0]);
+			if ((below = strstr(why, " (see below)")) != NULL) {
+				*below = '\0';
+				for (size_t i = 0; i < c->n && !first[0]; i++)
+					if (c->pk[i].verdict == CMP_ERROR)
+						(void)str_fmt(first, sizeof(first), ": %s: %s",
+						              c->pk[i].name,
+						              cmp_pkg_message(&c->pk[i], msg,
+						                              sizeof(msg)));
+			}
 			rc = err_set(&m->a->err, DROVER_E_REFUSED, m->to.name,
-			             "refused: %s cannot move to platform %s: %s", m->site.domain,
-			             m->to.name, c->reasons[0]);
-		else if ((m->flags & MIG_STRICT) && c->counts[CMP_WARNING])
+			             "refused: %s cannot move to platform %s: %s%s; see 'drover "
+			             "compare %s --to %s'",
+			             m->site.domain, m->to.name, why, first, m->site.domain,
+			             m->to.name);
+		}
+		if (rc == 0 && (m->flags & MIG_STRICT) && c->counts[CMP_WARNING]) {
+			size_t w = 0;
+			while (w < c->n && c->pk[w].verdict != CMP_WARNING)
+				w++;
 			rc = err_set(
 			    &m->a->err, DROVER_E_REFUSED, m->to.name,
-			    "refused (--strict): %zu package%s of %s would be disabled on %s; "
-			    "see 'drover compare %s --to %s'",
+			    "refused (--strict): %zu package%s of %s would be disabled on %s (%s: "
+			    "%s); see 'drover compare %s --to %s'",
 			    c->counts[CMP_WARNING], c->counts[CMP_WARNING] == 1 ? "" : "s",
-			    m->site.domain, m->to.name, m->site.domain, m->to.name);
+			    m->site.domain, m->to.name, w < c->n ? c->pk[w].name : "?",
+			    w < c->n ? cmp_pkg_message(&c->pk[w], msg, sizeof(msg)) : "",
+			    m->site.domain, m->to.name);
+		}
 		/* The platform may have been rescanned: use what compare saw. */
 		m->to = c->p;
 	}
@@ -555,6 +578,31 @@ static int run_verify(struct task *t, void *arg)
 	return rc;
 }
 
+/* The registry's record of the moved (cloned, restored) site's installed schema, read again
+ * from its new database: the record still describes the database it had before, and 'site
+ * show' would report long-applied updates as pending. Part of the finish, so that a task
+ * completed by recover gets it too; a failure leaves the old record, with a warning, and does
+ * not keep the task from completing. */
+static void record_moved(struct app *a, const char *data)
+{
+	char domain[256];
+	struct inv_site_schema sc;
+	struct reg_site s;
+	struct reg *reg;
+
+	if (!jdata_get(data, "new_domain", domain, sizeof(domain)))
+		return;
+	if (inv_registry(a, &reg) == 0 && reg_site_get(reg, domain, &s, &a->err) == 0 &&
+	    inv_site_verify(a, &s, &sc) == 0)
+		inv_site_schema_free(&sc);
+	else
+		log_msg(DROVER_LOG_WARNING,
+		        "%s: its installed schema could not be read after the move (%s); the "
+		        "registry keeps the old record until 'drover site verify %s'",
+		        domain, a->err.message, domain);
+	err_clear(&a->err);
+}
+
 /* The old copy and database go: what finish does after the point of no return. First the old
  * copy leaves maintenance mode (a flag in the docroot would outlive it), then its paths go in
  * reverse order, the settings file (listed first) last, so that an interrupted finish can
@@ -569,8 +617,10 @@ static int finish_switch(struct app *a, const char *data)
 	struct db_params p;
 	int rc = 0, n = 0;
 
-	if (strcmp(jget(data, "clone", clone, sizeof(clone)), "1") == 0)
+	if (strcmp(jget(data, "clone", clone, sizeof(clone)), "1") == 0) {
+		record_moved(a, data);
 		return 0; /* the source stays */
+	}
 	jget(data, "old_root", root, sizeof(root));
 	jget(data, "old_server", server, sizeof(server));
 	if (adapter_of(a, data, &ad) == 0) {
@@ -610,6 +660,8 @@ static int finish_switch(struct app *a, const char *data)
 			rc = a->err.code;
 		memset(&admin, 0, sizeof(admin));
 	}
+	if (rc == 0 && clone[0]) /* a move's (restore records after its own finish) */
+		record_moved(a, data);
 	return rc;
 }
 
@@ -1097,6 +1149,8 @@ static int finish_restore(struct app *a, const char *data)
 	    path_remove_tree(staging) != 0 && rc == 0)
 		rc = err_set(&a->err, DROVER_E_IO, staging,
 		             "cannot remove the staging directory: %s", strerror(errno));
+	if (rc == 0)
+		record_moved(a, data);
 	return rc;
 }
 

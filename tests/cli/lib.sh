@@ -62,6 +62,41 @@ json_ok() { # json_ok FILE DESCRIPTION: FILE is one valid JSON document
 # json_get FILE EXPR: print a Python expression over the document `d`.
 json_get() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 
+same() { # same FILE1 FILE2 DESCRIPTION: the two files are byte-identical (else the diff, cut)
+	cmp -s "$1" "$2"
+	ok $? "$3"
+	cmp -s "$1" "$2" || diff "$1" "$2" | head -20 | sed 's/^/#   /'
+}
+
+# tree_snap ROOT SKIP_ERE PATH...: every directory, file (SHA-256) and symlink (its target) under the
+# PATHs, relative to ROOT, sorted; paths that match the extended regular expression SKIP_ERE
+# are left out (read by Python's re, which agrees with ERE on ^ $ ( | ) [ ] . * + ? and \.).
+tree_snap() {
+	python3 - "$@" <<'PY'
+import hashlib, os, re, sys
+root, skip = sys.argv[1], re.compile(sys.argv[2])
+out = []
+def one(rel):
+    if skip.search(rel):
+        return
+    full = os.path.join(root, rel)
+    if os.path.islink(full):
+        out.append((rel, "link %s -> %s" % (rel, os.readlink(full))))
+    elif os.path.isdir(full):
+        out.append((rel, "dir %s" % rel))
+        for name in os.listdir(full):
+            one(os.path.join(rel, name))
+    elif os.path.isfile(full):
+        with open(full, "rb") as f:
+            out.append((rel, "file %s %s" % (hashlib.sha256(f.read()).hexdigest(), rel)))
+for rel in sys.argv[3:]:
+    if os.path.lexists(os.path.join(root, rel)):
+        one(rel)
+for rel, line in sorted(out):
+    print(line)
+PY
+}
+
 done_testing() {
 	echo "1..$tap_n"
 	[ "$tap_failed" -eq 0 ]
