@@ -175,10 +175,9 @@ static int run_preflight(struct task *t, void *arg)
 				*below = '\0';
 				for (size_t i = 0; i < c->n && !first[0]; i++)
 					if (c->pk[i].verdict == CMP_ERROR)
-						(void)str_fmt(first, sizeof(first), ": %s: %s",
-						              c->pk[i].name,
-						              cmp_pkg_message(&c->pk[i], msg,
-						                              sizeof(msg)));
+						(void)str_fmt(
+						    first, sizeof(first), ": %s: %s", c->pk[i].name,
+						    cmp_pkg_message(&c->pk[i], msg, sizeof(msg)));
 			}
 			rc = err_set(&m->a->err, DROVER_E_REFUSED, m->to.name,
 			             "refused: %s cannot move to platform %s: %s%s; see 'drover "
