@@ -651,6 +651,10 @@ static int finish_switch(struct app *a, const char *data)
 	jget(data, "old_driver", p.driver, sizeof(p.driver));
 	jget(data, "old_db", p.database, sizeof(p.database));
 	jget(data, "old_user", p.user, sizeof(p.user));
+	/* A user drover did not create (d_<site>_<id>, named like its database) may hold other
+	 * databases too: only its database goes, the user stays. */
+	if (strncmp(p.user, "d_", 2) != 0 || strcmp(p.user, p.database) != 0)
+		p.user[0] = '\0';
 	if (srv && p.database[0] && db_admin_from_cfg(srv, &admin, &a->err) == 0) {
 		/* Only databases drover can name: a SQLite file, or a plain MySQL name. */
 		int sqlite = strcmp(p.driver, "sqlite") == 0;
