@@ -95,7 +95,9 @@ int app_fail(struct app *a)
 	case DROVER_E_EXISTS:   /* a name given twice */
 	case DROVER_E_NOTFOUND: /* a name, path or file given that is not there */
 		return EXIT_USAGE;
-	case DROVER_E_REFUSED: return EXIT_REFUSED;
+	case DROVER_E_REFUSED:
+	case DROVER_E_BUSY: /* another task holds the site: refused, nothing ran */
+		return EXIT_REFUSED;
 	default: return EXIT_FAILED;
 	}
 }

@@ -29,11 +29,12 @@
 #     'system.maintenance_mode': switching maintenance off writes i:0; / b:0; where the row
 #     may have been absent before, which the CMS reads the same;
 #   - MySQL AUTO_INCREMENT counters in CREATE TABLE.
-# Moves compare the new copy's dump with the old one after also leaving out the rows the
-# adapter's fix-ups rewrite on purpose for a new domain (Magento base URLs in core_config_data,
-# Drupal 7 system/registry file paths under a renamed site directory) and the update runner's
-# schema rows (system.schema_version, key_value system.schema and post_update, core_resource,
-# setup_module, patch_list).
+# Moves compare the new copy's dump with the old one after also leaving out what a move changes
+# on purpose: the schema rows the updates raise (the whole Drupal 7 system table, whose rows
+# also hold file paths the fix-ups rewrite under a renamed site directory, and registry*;
+# key_value system.schema and post_update; core_resource; setup_module; patch_list), the base
+# URLs in Magento's core_config_data after a new domain or platform, and the CSS/JS query string
+# the cache clear renews (Drupal 7 variable / 8+ state css_js_query_string).
 
 GEN="$top_srcdir/tests/fixtures/gen/drover-fixture"
 UPDATE_RUNNER="$top_srcdir/tests/fixtures/update-runner"
@@ -141,7 +142,7 @@ MAINT = re.compile(r"^INSERT INTO [`\"]?(variable[`\"]? VALUES ?\('maintenance_m
 def keep(line):
     return not CACHE.match(line) and not MAINT.match(line)
 
-def dump(site):
+def dump(site, leave_out=True):
     db = site["database"]
     if not DEFAULTS:
         if not os.path.isfile(db):
@@ -163,7 +164,7 @@ def dump(site):
             if l.endswith(";"):
                 lines.append(re.sub(r" AUTO_INCREMENT=\d+", "", stmt))
                 stmt = ""
-    return sorted(l for l in lines if l and keep(l))
+    return sorted(l for l in lines if l and (not leave_out or keep(l)))
 
 def mysql(sql):
     r = subprocess.run(["mariadb", "--defaults-file=" + DEFAULTS, "-N", "-B", "-e", sql],
@@ -190,19 +191,7 @@ def maint(site, cms, root):
         flag = "maintenance.flag" if os.path.isfile(os.path.join(root, "app/Mage.php")) \
             else "var/.maintenance.flag"
         return os.path.exists(os.path.join(root, flag))
-    d = [l for l in dump_raw(site) if re.match(
-        r"^INSERT INTO [`\"]?(variable[`\"]? VALUES ?\('maintenance_mode'|key_value[`\"]? "
-        r"VALUES ?\('state','system.maintenance_mode')", l)]
-    return any(re.search(r"'(i|b):1;'", l) for l in d)
-
-def dump_raw(site):
-    global keep
-    k = keep
-    keep = lambda l: True
-    try:
-        return dump(site)
-    finally:
-        keep = k
+    return any(MAINT.match(l) and re.search(r"'(i|b):1;'", l) for l in dump(site, False))
 
 def snap(out):
     plats = {p["name"]: p for p in dj("platform", "list")}
@@ -327,6 +316,12 @@ URL_ROWS = re.compile(r"^INSERT INTO [`\"]?core_config_data[`\"]? .*base_url")
 CLEAR_ROWS = re.compile(r"^INSERT INTO [`\"]?(variable[`\"]? VALUES ?\('css_js_query_string'|"
                         r"key_value[`\"]? VALUES ?\('state','system.css_js_query_string')")
 
+def without_db(inv, db):
+    """The inventory without database `db` and its user when drover made it (d_<site>_<id>,
+    named like its database): a user drover did not create stays when its database goes."""
+    return [x for x in inv if x not in (db, "db:" + db) and
+            not (db.startswith("d_") and x.startswith("user:" + db + "@"))]
+
 def moved_db(old, new, renamed):
     drop = lambda l: SCHEMA_ROWS.match(l) or CLEAR_ROWS.match(l) or \
         (renamed and URL_ROWS.match(l))
@@ -386,14 +381,12 @@ def check(mode, B, A, o):
         if mode == "moved":
             if dom != new and dom in A["sites"]:
                 probs.append("%s is still registered" % dom)
-            want_inv = [x for x in B["dbinv"] if x not in (old["database"], "db:" + old["database"])
-                        and not x.startswith("user:" + old["database"] + "@")]
+            want_inv = without_db(B["dbinv"], old["database"])
         else:
             diff_dict(B["sites"][dom], A["sites"].get(dom, {}), "registry: source", probs)
             diff_lines(B["db"][dom], A["db"].get(dom, []), "database of " + dom, probs)
             want_inv = list(B["dbinv"])
-        got_inv = [x for x in A["dbinv"] if x not in (s["database"], "db:" + s["database"])
-                   and not x.startswith("user:" + s["database"] + "@")]
+        got_inv = without_db(A["dbinv"], s["database"])
         diff_lines(want_inv, got_inv, "db server (besides the new database)", probs)
         diff_dict({d: v for d, v in others.items()},
                   {d: v for d, v in A["sites"].items() if d not in (dom, new)},
@@ -435,8 +428,7 @@ def check(mode, B, A, o):
             want[src].pop(r, None)
         for n in want:
             diff_dict(want[n], A["tree"].get(n, {}), "platform " + n, probs)
-        want_inv = [x for x in B["dbinv"] if x not in (old["database"], "db:" + old["database"])
-                    and not x.startswith("user:" + old["database"] + "@")]
+        want_inv = without_db(B["dbinv"], old["database"])
         diff_lines(want_inv, A["dbinv"], "db server", probs)
         diff_dict(others, A["sites"], "registry: other sites", probs)
         if not [b for i, b in A["backups"].items() if i not in B["backups"]]:
@@ -459,10 +451,8 @@ def check(mode, B, A, o):
                 w.pop(r, None)  # left out of the backup: not restored
             diff_dict(w, {r: v for r, v in got.items()}, "platform " + n, probs)
         diff_lines(B["db"][dom], A["db"].get(dom, []), "database of " + dom, probs)
-        want_inv = [x for x in B["dbinv"] if x not in (old["database"], "db:" + old["database"])
-                    and not x.startswith("user:" + old["database"] + "@")]
-        got_inv = [x for x in A["dbinv"] if x not in (s["database"], "db:" + s["database"])
-                   and not x.startswith("user:" + s["database"] + "@")]
+        want_inv = without_db(B["dbinv"], old["database"])
+        got_inv = without_db(A["dbinv"], s["database"])
         diff_lines(want_inv, got_inv, "db server (besides the new database)", probs)
         diff_dict(others, {d: v for d, v in A["sites"].items() if d != dom},
                   "registry: other sites", probs)
@@ -521,7 +511,7 @@ fault_gen() { # GEN RESULTS [mysql]
 	W="$T/w-$fg"
 	mkdir -p "$W/p" "$W/db"
 	: >"$res"
-	sites_config "$W/drover.cfg" "$W/data" $fmy
+	sites_config "$W/drover.cfg" "$W/data" ${fmy:+"$fmy"}
 	CFG="$W/drover.cfg" DATA_DIR="$W/data" SITE_DB_DIRS="$W/db" DB_TAG=$(echo "$fg" | tr -c 'a-z0-9\n' _)
 	MYSQL_DEFAULTS_FILE=${fmy:+$MYSQL_DEFAULTS}
 	export CFG DATA_DIR SITE_DB_DIRS MYSQL_DEFAULTS_FILE DB_TAG
@@ -535,7 +525,7 @@ fault_gen() { # GEN RESULTS [mysql]
 	m2) cms=magento2 mod=Acme_Pending:1.0.0:2.0.2 pend=Acme_Pending:2.0.1 ;;
 	esac
 	dom="$fg.example.com" alt="$fg-renamed.example.com" cln="$fg-clone.example.com"
-	"$GEN" platform --cms $cms --out "$W/p/a" --modules 3 --seed "$fg" --module $mod >/dev/null
+	"$GEN" platform --cms "$cms" --out "$W/p/a" --modules 3 --seed "$fg" --module "$mod" >/dev/null
 	cp -a "$W/p/a" "$W/p/b"
 	case $cms in
 	drupal*)
@@ -558,7 +548,7 @@ GRANT ALL ON $dbname.* TO $dbname@localhost;"
 	# shellcheck disable=SC2086
 	"$GEN" site --platform "$W/p/a" --cms $cms --domain "$dom" $sdir $dbarg --rows 2 \
 		--schema $pend >/dev/null
-	site_content "$W/p/a" $cms "sites/$dom"
+	site_content "$W/p/a" "$cms" "sites/$dom"
 	fd() { "$DROVER" --config "$CFG" "$@"; }
 	plats="a b"
 	[ $multi = 1 ] || plats="a b c"
@@ -598,7 +588,7 @@ fault_case() { # KIND STEP WHEN HOW
 	case $fk in
 	migrate) set -- migrate "$dom" --to "$there" ;;
 	rename) set -- rename "$dom" "$alt" ;;
-	clone) if [ $multi = 1 ]; then set -- clone "$dom" "$cln"; else
+	clone) if [ "$multi" = 1 ]; then set -- clone "$dom" "$cln"; else
 		set -- clone "$dom" "$cln" --platform "${fg}c" --force; fi ;;
 	delete) set -- delete "$dom" --yes ;;
 	restore) set -- restore "$dom" "$bid" ;;
@@ -662,14 +652,32 @@ fault_case() { # KIND STEP WHEN HOW
 	fi
 }
 
-fault_replay() { # RESULTS...
+fault_replay() { # RESULTS...: each $T/res-GEN
 	for f in "$@"; do
+		n=0
 		while IFS= read -r line; do
 			case $line in
-			"ok "*) ok 0 "${line#ok }" ;;
-			"not ok "*) ok 1 "${line#not ok }" ;;
+			"ok "*)
+				ok 0 "${line#ok }"
+				n=$((n + 1)) ;;
+			"not ok "*)
+				ok 1 "${line#not ok }"
+				n=$((n + 1)) ;;
 			*) echo "$line" ;;
 			esac
 		done <"$f"
+		# A walk that died on the way must not pass for a shorter one.
+		g=${f##*/res-}
+		want=$(($(fault_cases "$MOVE_STEPS") + $(fault_cases "$CLONE_STEPS") +
+			$(fault_cases "$DELETE_STEPS") + $(fault_cases "$RESTORE_STEPS")))
+		case $g in d7 | d10) want=$((want + $(fault_cases "$MOVE_STEPS"))) ;; esac
+		[ "$n" -eq "$want" ]
+		ok $? "$g: every failpoint was walked ($n of $want)"
 	done
+}
+
+fault_cases() { # STEPS: how many cases they make (before/after, error/kill)
+	# shellcheck disable=SC2086
+	set -- $1
+	echo $(($# * 4))
 }

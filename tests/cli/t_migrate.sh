@@ -1,0 +1,383 @@
+#!/bin/sh
+# t_migrate.sh: migrate, rename, clone, delete and rollback through the command line, on SQLite
+# sites of generated platforms (tests/fixtures/gen/drover-fixture) for Drupal 7, Drupal 10,
+# OpenMage and Magento 2; updates run by tests/fixtures/update-runner (a test double of drush
+# and setup:upgrade, configured as each adapter's update_command). Also: --dry-run, each
+# refusal (exit 3, one line), and a second task on a busy site.
+. "$top_srcdir/tests/cli/lib.sh"
+. "$top_srcdir/tests/cli/lib_sites.sh"
+
+sites_config "$T/drover.cfg" "$T/data"
+CFG="$T/drover.cfg" DATA_DIR="$T/data" SITE_DB_DIRS="$T/db" MYSQL_DEFAULTS_FILE="" DB_TAG=""
+export CFG DATA_DIR SITE_DB_DIRS MYSQL_DEFAULTS_FILE DB_TAG
+d() { "$DROVER" --config "$CFG" "$@"; }
+run_d() { run --config "$CFG" "$@"; }
+mkdir -p "$T/db" "$T/data/databases"
+
+# sql DB QUERY: rows, columns joined by '|'
+sql() {
+	python3 -c 'import sqlite3,sys
+for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]): print("|".join(str(c) for c in r))' "$1" "$2"
+}
+sha() { sha256sum <"$1" | cut -d' ' -f1; }
+db_of() { d site list --json | python3 -c 'import json,sys; print([s["database"] for s in json.load(sys.stdin) if s["domain"]==sys.argv[1]][0])' "$1"; }
+platform_of() { d site list --json | python3 -c 'import json,sys; print(([s["platform"] for s in json.load(sys.stdin) if s["domain"]==sys.argv[1]]+["(none)"])[0])' "$1"; }
+schema_of() { # DOMAIN PACKAGE: the schema `site show` records
+	d site show "$1" --json | python3 -c 'import json,sys; print([p["schema"] for p in json.load(sys.stdin)["packages"] if p["name"]==sys.argv[1]][0])' "$2"
+}
+last_task() { d tasks --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])'; }
+state_check() { # MODE DESCRIPTION [check options]: the whole state against $T/before.json
+	m=$1 desc=$2
+	shift 2
+	"$STATE" check "$m" "$T/before.json" "$T/after.json" "$@" >"$T/why"
+	ok $? "$desc"
+	cat "$T/why"
+}
+snap() { "$STATE" snap "$T/before.json"; }
+steps_done() { # TASK STEPS...: task show lists exactly these steps, all done
+	t=$1
+	shift
+	d task show "$t" --json >"$T/task.json"
+	got=$(json_get "$T/task.json" '" ".join(s["name"] + ":" + s["state"] for s in d["steps"])')
+	want=$(for s in "$@"; do printf '%s:done ' "$s"; done)
+	[ "$got " = "$want" ]
+	ok $? "task show $t: every step done ($*)"
+	[ "$got " = "$want" ] || diag "got: $got"
+}
+MOVE="preflight maintenance backup create_db place_files import update verify switch cleanup"
+
+# --- platforms and sites -----------------------------------------------------------------------
+"$GEN" platform --cms drupal7 --core-version 7.101 --out "$T/p/d7a" --modules 3 --seed 1 \
+	--module views:7.x-3.20:7301 --module ctools:7.x-1.15:7100 --module legacy:7.x-1.0:7000 >/dev/null
+"$GEN" platform --cms drupal7 --core-version 7.103 --out "$T/p/d7b" --modules 3 --seed 1 \
+	--module views:7.x-3.24:7302 --module ctools:7.x-1.19:7100 --module legacy:7.x-1.0:7000 >/dev/null
+cp -a "$T/p/d7b" "$T/p/d7c" # the same code, empty: for clone --force and the busy site
+"$GEN" platform --cms drupal7 --core-version 7.103 --out "$T/p/d7nolegacy" --modules 3 --seed 1 \
+	--module views:7.x-3.24:7302 --module ctools:7.x-1.19:7100 >/dev/null
+"$GEN" platform --cms drupal7 --core-version 7.103 --out "$T/p/d7old" --modules 3 --seed 1 \
+	--module views:7.x-3.10:7205 --module ctools:7.x-1.15:7100 --module legacy:7.x-1.0:7000 >/dev/null
+"$GEN" platform --cms drupal10 --out "$T/p/d10x" --modules 3 --seed 1 >/dev/null
+for p in d7a d7b d7c d7nolegacy d7old d10x; do
+	d platform add $p "$T/p/$p" >/dev/null 2>&1
+done
+"$GEN" site --platform "$T/p/d7a" --cms drupal7 --domain www.example.com --site-dir www.example.com \
+	--db "sqlite:$T/db/www.sqlite" --rows 3 >/dev/null
+site_content "$T/p/d7a" drupal7 sites/www.example.com
+run_d site import www.example.com --platform d7a
+is_rc 0 "a Drupal 7 site on d7a"
+photo=$(sha "$T/p/d7a/sites/www.example.com/files/images/2024/photo.jpg")
+
+# --- --dry-run ---------------------------------------------------------------------------------
+snap
+run_d migrate www.example.com --to d7b --dry-run
+is_rc 0 "migrate --dry-run"
+has "$T/out" "migrate www.example.com: d7a -> d7b (sites/www.example.com)" "prints the plan"
+has "$T/out" "10. cleanup" "with every step"
+has "$T/out" "verdict: eligible" "and the verdict"
+has "$T/out" "views" "naming the upgrade"
+state_check unchanged "and changes nothing (registry, journal, files, databases)"
+run_d migrate www.example.com --to d7old --dry-run
+is_rc 3 "--dry-run onto a platform that would downgrade a module"
+has "$T/out" "verdict: BLOCKED" "says BLOCKED"
+state_check unchanged "and changes nothing"
+
+# --- refusals: exit 3, one line, the site where it was -----------------------------------------
+refused() { # DESCRIPTION TEXT
+	is_rc 3 "$1"
+	diag "$(cat "$T/err")"
+	lines "$T/err" 1 "in one line"
+	has "$T/err" "$2" "saying why"
+	"$STATE" check rolled_back "$T/before.json" "$T/after.json" >"$T/why"
+	ok $? "the site is where it was, untouched (the task was rolled back)"
+	cat "$T/why"
+	cp "$T/after.json" "$T/before.json"
+}
+run_d migrate www.example.com --to d7old
+refused "a schema downgrade on the target is refused" \
+	"views: schema would go down: the site is at 7301, the target's code at 7205"
+has "$T/err" "refused: www.example.com cannot move to platform d7old" "naming the site and platform"
+run_d migrate www.example.com --to d10x
+refused "a major core change (Drupal 7 -> 10) is refused" "major core change"
+run_d migrate www.example.com --to d7nolegacy --strict
+refused "--strict refuses a warning (a module missing on the target)" \
+	"would be disabled on d7nolegacy (legacy: missing on the target"
+has "$T/err" "--strict" "and says --strict did"
+
+# --- an update that fails: the task is rolled back, the runner's words in the one line ---------
+sed 's|--cms drupal |--cms drupal --fail views_update_7302:_the_views_display_table_is_missing |' \
+	"$CFG" >"$T/fail.cfg"
+snap
+run --config "$T/fail.cfg" migrate www.example.com --to d7b
+is_rc 1 "a migrate whose updates fail"
+has "$T/err" "views_update_7302:_the_views_display_table_is_missing" "says what the update run said"
+has "$T/err" "was rolled back" "and that the task was rolled back"
+state_check rolled_back "the site is where it was, online, nothing left behind"
+
+# --- migrate, Drupal 7 -> 7 --------------------------------------------------------------------
+snap
+run_d migrate www.example.com --to d7b
+is_rc 0 "migrate a Drupal 7 site to a platform with newer module code"
+tid=$(last_task)
+has "$T/out" "migrated: www.example.com on platform d7b (task $tid; backup" "and says so"
+state_check moved "the new state is whole: files moved byte for byte, the database copied, nothing left behind" \
+	--domain www.example.com --platform d7b --kind migrate
+[ "$(schema_of www.example.com views)" = 7302 ]
+ok $? "site show: views at 7302 (the registry recorded the migrated database)"
+run_d site verify www.example.com
+is_rc 0 "site verify afterwards"
+has "$T/out" "every package is at its code's schema" "no pending updates"
+db=$(db_of www.example.com)
+[ "$(platform_of www.example.com)" = d7b ] && [ "$db" != "$T/db/www.sqlite" ] && [ -f "$db" ]
+ok $? "registered on d7b with a new database ($db)"
+m=$(sql "$db" "SELECT value FROM variable WHERE name = 'maintenance_mode'")
+[ -z "$m" ] || [ "$m" = "i:0;" ]
+ok $? "back online (maintenance_mode: ${m:-absent})"
+[ ! -e "$T/p/d7a/sites/www.example.com" ]
+ok $? "the old site directory is gone"
+[ ! -e "$T/db/www.sqlite" ]
+ok $? "the old database is gone"
+[ "$(sha "$T/p/d7b/sites/www.example.com/files/images/2024/photo.jpg")" = "$photo" ]
+ok $? "an upload arrived byte for byte"
+d backups --json >"$T/b.json"
+bid=$(json_get "$T/b.json" "[b['id'] for b in d if b['task'] == $tid][0]")
+bpath=$(json_get "$T/b.json" "[b['path'] for b in d if b['task'] == $tid][0]")
+[ -f "$bpath" ]
+ok $? "the backup is kept ($bpath)"
+run_d backups www.example.com
+has "$T/out" "$bpath" "and listed by backups"
+run_d backup verify "$bid"
+is_rc 0 "and verifies"
+d tasks --json >"$T/t.json"
+[ "$(json_get "$T/t.json" "[t['state'] for t in d if t['id'] == $tid][0]")" = "done" ]
+ok $? "tasks: task $tid done"
+# shellcheck disable=SC2086 # one argument per step
+steps_done "$tid" $MOVE
+
+# --- rollback ----------------------------------------------------------------------------------
+run_d rollback "$tid"
+is_rc 0 "rollback of the migrate"
+[ "$(platform_of www.example.com)" = d7a ]
+ok $? "the site is on d7a again"
+[ -f "$T/p/d7a/sites/www.example.com/settings.php" ] && [ ! -e "$T/p/d7b/sites/www.example.com" ]
+ok $? "its files are back on d7a, gone from d7b"
+[ "$(sha "$T/p/d7a/sites/www.example.com/files/images/2024/photo.jpg")" = "$photo" ]
+ok $? "byte for byte"
+[ "$(schema_of www.example.com views)" = 7301 ]
+ok $? "views at 7301 again, from the kept backup"
+run_d site verify www.example.com
+is_rc 0 "and it verifies"
+m=$(sql "$(db_of www.example.com)" "SELECT value FROM variable WHERE name = 'maintenance_mode'")
+[ -z "$m" ] || [ "$m" = "i:0;" ]
+ok $? "online"
+run_d backups www.example.com --json
+[ "$(json_get "$T/out" "[b['path'] for b in d if b['id'] == $bid][0]")" = "$bpath" ]
+ok $? "the backup stays in the catalog"
+run_d migrate www.example.com --to d7b
+is_rc 0 "migrate again"
+
+# --- rename ------------------------------------------------------------------------------------
+snap
+run_d rename www.example.com new.example.com
+is_rc 0 "rename"
+has "$T/out" "renamed: new.example.com on platform d7b" "says so"
+run_d site list --json
+[ "$(json_get "$T/out" "sorted(s['domain'] for s in d)")" = "['new.example.com']" ]
+ok $? "the registry knows it as new.example.com only"
+[ -f "$T/p/d7b/sites/new.example.com/settings.php" ] && [ ! -e "$T/p/d7b/sites/www.example.com" ]
+ok $? "sites/www.example.com became sites/new.example.com"
+state_check moved "the new state is whole" --domain www.example.com --to-domain new.example.com --kind rename
+run_d site verify new.example.com
+is_rc 0 "it verifies under its new name"
+
+# --- clone -------------------------------------------------------------------------------------
+snap
+run_d clone new.example.com copy.example.com
+is_rc 0 "clone in place"
+state_check cloned "the source is untouched and online, the clone registered and whole" \
+	--domain new.example.com --to-domain copy.example.com --kind clone
+m=$(sql "$(db_of new.example.com)" "SELECT value FROM variable WHERE name = 'maintenance_mode'")
+[ -z "$m" ] || [ "$m" = "i:0;" ]
+ok $? "the source stayed online"
+run_d site verify copy.example.com
+is_rc 0 "the clone verifies"
+[ "$(platform_of copy.example.com)" = d7b ]
+ok $? "on the same platform"
+snap
+run_d clone new.example.com far.example.com --platform d7c
+is_rc 3 "a clone onto another platform is refused without --force"
+lines "$T/err" 1 "in one line"
+has "$T/err" "--force" "naming --force"
+state_check unchanged "nothing changed"
+run_d clone new.example.com far.example.com --platform d7c --force
+is_rc 0 "allowed with --force"
+[ "$(platform_of far.example.com)" = d7c ]
+ok $? "the clone is on d7c"
+run_d site verify far.example.com
+is_rc 0 "and verifies"
+
+# --- delete ------------------------------------------------------------------------------------
+snap
+cdb=$(db_of copy.example.com)
+run_d delete copy.example.com --yes
+is_rc 0 "delete"
+tid=$(last_task)
+run_d backups copy.example.com --json
+[ "$(json_get "$T/out" "len([b for b in d if b['task'] == $tid])")" = 1 ]
+ok $? "a backup first, listed in backups"
+run_d backup verify "$(json_get "$T/out" "[b['id'] for b in d if b['task'] == $tid][0]")"
+is_rc 0 "which verifies"
+[ ! -e "$T/p/d7b/sites/copy.example.com" ] && [ ! -e "$cdb" ]
+ok $? "its files and database are gone"
+[ "$(platform_of copy.example.com)" = "(none)" ]
+ok $? "it is gone from site list"
+state_check deleted "nothing else changed" --domain copy.example.com --kind delete
+steps_done "$tid" preflight maintenance backup forget cleanup
+
+# --- OpenMage ----------------------------------------------------------------------------------
+"$GEN" platform --cms openmage --out "$T/p/oma" --modules 3 --seed 2 --module Acme_Blog:1.2.0:1.2.0 >/dev/null
+cp -a "$T/p/oma" "$T/p/omc"
+"$GEN" platform --cms openmage --out "$T/p/omb" --modules 3 --seed 2 --module Acme_Blog:1.3.0:1.3.0 >/dev/null
+for p in oma omb omc; do d platform add $p "$T/p/$p" >/dev/null 2>&1; done
+"$GEN" site --platform "$T/p/oma" --cms openmage --domain shop.example.com \
+	--db "sqlite:$T/data/databases/shop.sqlite" --rows 2 >/dev/null
+site_content "$T/p/oma" openmage
+"$GEN" site --platform "$T/p/omc" --cms openmage --domain other.example.com \
+	--db "sqlite:$T/data/databases/other.sqlite" >/dev/null
+d site import shop.example.com --platform oma >/dev/null 2>&1
+d site import other.example.com --platform omc >/dev/null 2>&1
+snap
+run_d migrate shop.example.com --to omc
+is_rc 3 "a Magento platform already hosting a site is refused"
+lines "$T/err" 1 "in one line"
+has "$T/err" "already hosts a site" "saying why"
+state_check unchanged "nothing changed"
+run_d rename shop.example.com shop2.example.com
+[ "$rc" -ne 0 ]
+ok $? "renaming a Magento site in place is refused (exit $rc): one site per platform"
+has "$T/err" "migrate it with --rename to an empty platform" "pointing to migrate --rename"
+snap
+run_d migrate shop.example.com --to omb
+is_rc 0 "migrate an OpenMage site to a platform with a newer module"
+tid=$(last_task)
+state_check moved "the new state is whole" --domain shop.example.com --platform omb --kind migrate
+[ ! -e "$T/p/omb/maintenance.flag" ] && [ ! -e "$T/p/oma/maintenance.flag" ]
+ok $? "maintenance.flag is absent afterwards"
+[ "$(schema_of shop.example.com Acme_Blog)" = 1.3.0 ]
+ok $? "site show: Acme_Blog at 1.3.0"
+run_d site verify shop.example.com
+is_rc 0 "site verify: no pending updates"
+[ ! -e "$T/p/oma/app/etc/local.xml" ] && [ ! -e "$T/p/oma/media" ] && [ -f "$T/p/omb/app/etc/local.xml" ]
+ok $? "the old copy is gone from oma"
+# shellcheck disable=SC2086 # one argument per step
+steps_done "$tid" $MOVE
+run_d rollback "$tid"
+is_rc 0 "rollback"
+[ "$(platform_of shop.example.com)" = oma ] && [ "$(schema_of shop.example.com Acme_Blog)" = 1.2.0 ] &&
+	[ ! -e "$T/p/omb/app/etc/local.xml" ] && [ ! -e "$T/p/oma/maintenance.flag" ]
+ok $? "the site is on oma again, at 1.2.0, online, gone from omb"
+
+# --- Drupal 10 -> 10: drush is absent, update_command runs the updates --------------------------
+"$GEN" platform --cms drupal10 --out "$T/p/d10a" --modules 3 --seed 3 --module acme_tools:1.0.0:10100 >/dev/null
+"$GEN" platform --cms drupal10 --out "$T/p/d10b" --modules 3 --seed 3 --module acme_tools:1.1.0:10102 >/dev/null
+for p in d10a d10b; do d platform add $p "$T/p/$p" >/dev/null 2>&1; done
+"$GEN" site --platform "$T/p/d10a" --cms drupal10 --domain d10.example.com --site-dir d10.example.com \
+	--db "sqlite:$T/db/d10.sqlite" --rows 2 >/dev/null
+site_content "$T/p/d10a" drupal10 sites/d10.example.com
+d site import d10.example.com --platform d10a >/dev/null 2>&1
+# Without update_command there is nothing to run Drupal 10's updates with: the move fails.
+cat >"$T/nodrush.cfg" <<CFG
+data_dir = "$T/data";
+builtin_plugins = false;
+plugin_dirs = [ "$SHIPPED_ADAPTERS" ];
+CFG
+snap
+run --config "$T/nodrush.cfg" migrate d10.example.com --to d10b
+is_rc 1 "without drush or update_command a Drupal 10 migrate fails"
+has "$T/err" "vendor/bin/drush" "saying drush is missing"
+has "$T/err" "update_command" "and what to set"
+state_check rolled_back "and is rolled back: the site is where it was"
+snap
+run_d migrate d10.example.com --to d10b
+is_rc 0 "with update_command, migrate a Drupal 10 site"
+state_check moved "the new state is whole" --domain d10.example.com --platform d10b --kind migrate
+[ "$(schema_of d10.example.com acme_tools)" = 10102 ]
+ok $? "site show: acme_tools at 10102"
+run_d site verify d10.example.com
+is_rc 0 "site verify: no pending updates"
+m=$(sql "$(db_of d10.example.com)" "SELECT value FROM key_value WHERE collection = 'state' AND name = 'system.maintenance_mode'")
+[ -z "$m" ] || [ "$m" = "b:0;" ]
+ok $? "online (system.maintenance_mode: ${m:-absent})"
+
+# --- Magento 2 -> 2 ----------------------------------------------------------------------------
+"$GEN" platform --cms magento2 --out "$T/p/m2a" --modules 3 --seed 4 --module Acme_Blog:1.0.0:2.0.1 >/dev/null
+"$GEN" platform --cms magento2 --out "$T/p/m2b" --modules 3 --seed 4 --module Acme_Blog:1.0.1:2.0.2 >/dev/null
+for p in m2a m2b; do d platform add $p "$T/p/$p" >/dev/null 2>&1; done
+"$GEN" site --platform "$T/p/m2a" --cms magento2 --domain m2.example.com \
+	--db "sqlite:$T/data/databases/m2.sqlite" --rows 2 >/dev/null
+site_content "$T/p/m2a" magento2
+d site import m2.example.com --platform m2a >/dev/null 2>&1
+snap
+run_d migrate m2.example.com --to m2b
+is_rc 0 "migrate a Magento 2 site"
+state_check moved "the new state is whole" --domain m2.example.com --platform m2b --kind migrate
+[ "$(schema_of m2.example.com Acme_Blog)" = 2.0.2 ]
+ok $? "site show: Acme_Blog at 2.0.2"
+run_d site verify m2.example.com
+is_rc 0 "site verify: no pending updates"
+[ ! -e "$T/p/m2b/var/.maintenance.flag" ] && [ ! -e "$T/p/m2a/var" ] && [ ! -e "$T/p/m2a/app/etc/env.php" ]
+ok $? "online, and the old copy is gone"
+
+# --- a busy site -------------------------------------------------------------------------------
+"$GEN" site --platform "$T/p/d7b" --cms drupal7 --domain busy.example.com --site-dir busy.example.com \
+	--db "sqlite:$T/db/busy.sqlite" >/dev/null
+d site import busy.example.com --platform d7b >/dev/null 2>&1
+DROVER_FAILPOINT=migrate.update.before=kill "$DROVER" --config "$CFG" migrate busy.example.com --to d7c \
+	>"$T/out" 2>"$T/err"
+rc=$?
+is_rc 137 "a migrate killed in the middle (failpoint migrate.update.before=kill)"
+killed=$(last_task)
+d tasks --json >"$T/t.json"
+[ "$(json_get "$T/t.json" "[t['state'] for t in d if t['id'] == $killed][0]")" = running ]
+ok $? "leaves its task running in the journal, holding the site"
+run_d migrate busy.example.com --to d7c
+is_rc 0 "the next migrate of the site"
+has "$T/err" "recovered 1 interrupted task first" "recovers the dead one first"
+d tasks --json >"$T/t.json"
+[ "$(json_get "$T/t.json" "[t['state'] for t in d if t['id'] == $killed][0]")" = rolled_back ]
+ok $? "which is rolled back"
+[ "$(platform_of busy.example.com)" = d7c ]
+ok $? "and then proceeds: the site is on d7c"
+
+# A live holder: a migrate whose update runner waits until released.
+sed "s|--cms drupal |--cms drupal --hold $T/hold |" "$CFG" >"$T/hold.cfg"
+"$DROVER" --config "$T/hold.cfg" migrate busy.example.com --to d7b >"$T/bg.out" 2>"$T/bg.err" &
+bg=$!
+i=0
+while [ ! -e "$T/hold/started" ] && [ $i -lt 300 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+[ -e "$T/hold/started" ]
+ok $? "a migrate is running (its update runner waits)"
+holder=$(last_task)
+run_d migrate busy.example.com --to d7b
+[ "$rc" -ne 0 ]
+ok $? "a second migrate of the busy site is refused (exit $rc)"
+lines "$T/err" 1 "in one line"
+has "$T/err" "busy: task $holder" "naming the task that holds it"
+diag "$(cat "$T/err")"
+run_d delete busy.example.com --yes
+[ "$rc" -ne 0 ] && grep -qF "busy: task $holder" "$T/err"
+ok $? "so is a delete"
+run_d recover
+has "$T/out" "0 interrupted tasks settled" "recover leaves a live task alone"
+touch "$T/hold/release"
+wait $bg
+bgrc=$?
+[ $bgrc -eq 0 ]
+ok $? "once released, the first migrate completes"
+[ $bgrc -eq 0 ] || sed 's/^/#   /' "$T/bg.err"
+[ "$(platform_of busy.example.com)" = d7b ]
+ok $? "the site is on d7b"
+
+done_testing
