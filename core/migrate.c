@@ -1179,6 +1179,7 @@ const struct jpipeline restore_pipeline = {"restore", restore_steps};
 int mig_restore(struct app *a, const char *domain, const char *id_or_file, const char *platform,
                 struct rs_result *out)
 {
+	struct mig_result moved;
 	struct mig m;
 	struct bk_manifest man;
 	struct reg *reg;
@@ -1190,11 +1191,8 @@ int mig_restore(struct app *a, const char *domain, const char *id_or_file, const
 	memset(out, 0, sizeof(*out));
 	m.a = a;
 	m.rs = out;
-	{
-		struct mig_result dummy;
-		m.out = &dummy;
-		memset(&dummy, 0, sizeof(dummy));
-	}
+	memset(&moved, 0, sizeof(moved));
+	m.out = &moved; /* the steps shared with the moves report here */
 	if ((rc = app_adapters(a, 0)) != 0 || (rc = inv_registry(a, &reg)) != 0)
 		return rc;
 	m.had_site = reg_site_get(reg, domain, &m.site, &a->err) == 0;
