@@ -155,7 +155,7 @@ static int run_preflight(struct task *t, void *arg)
 		               "site %s is already on platform %s", m->site.domain, m->to.name);
 	if (m->to.id == m->from.id)
 		return 0;
-	rc = cmp_site(m->a, &m->site, m->to.name, 1, &cache, &r);
+	rc = cmp_site(m->a, &m->site, m->to.name, 0, &cache, &r); /* move() just read the schema */
 	if (rc == 0 && r.n == 1) {
 		const struct cmp_target *c = &r.t[0];
 		char msg[512];
