@@ -668,6 +668,23 @@ static int finish_switch(struct app *a, const char *data)
 	return rc;
 }
 
+/* What undo and finish need to know of the site as it was before it moved: its platform,
+ * domain, directory and database (never a password). */
+static void note_old_site(struct task *t, const struct mig *m)
+{
+	const struct cfg_db_server *srv = cfg_db_server(&m->a->cfg, m->site.db_server);
+	char id[32];
+
+	(void)str_fmt(id, sizeof(id), "%lld", (long long)m->from.id);
+	jset(t, "old_platform", id);
+	jset(t, "old_domain", m->site.domain);
+	jset(t, "old_site_dir", m->site.site_dir);
+	jset(t, "old_server", m->site.db_server);
+	jset(t, "old_db", m->site.db_name);
+	jset(t, "old_user", m->site.db_user);
+	jset(t, "old_driver", srv ? srv->driver : "");
+}
+
 static int run_switch(struct task *t, void *arg)
 {
 	struct mig *m = arg;
@@ -681,18 +698,8 @@ static int run_switch(struct task *t, void *arg)
 	jset(t, "adapter", m->ad->name);
 	(void)str_fmt(id, sizeof(id), "%lld", (long long)m->site.id);
 	jset(t, "site_id", id);
-	(void)str_fmt(id, sizeof(id), "%lld", (long long)m->from.id);
-	jset(t, "old_platform", id);
-	jset(t, "old_domain", m->site.domain);
+	note_old_site(t, m);
 	jset(t, "old_root", m->from.path);
-	jset(t, "old_site_dir", m->site.site_dir);
-	jset(t, "old_server", m->site.db_server);
-	jset(t, "old_db", m->site.db_name);
-	jset(t, "old_user", m->site.db_user);
-	jset(t, "old_driver",
-	     cfg_db_server(&m->a->cfg, m->site.db_server)
-	         ? cfg_db_server(&m->a->cfg, m->site.db_server)->driver
-	         : "");
 	jset(t, "new_domain", m->new_domain);
 	for (size_t i = 0; i < m->man.n_files; i++) {
 		if (nested(m->man.files, i))
@@ -802,16 +809,8 @@ static int run_forget(struct task *t, void *arg)
 
 	jset(t, "clone", "0");
 	jset(t, "adapter", m->ad->name);
-	jset(t, "old_domain", m->site.domain);
-	jset(t, "old_site_dir", m->site.site_dir);
+	note_old_site(t, m);
 	jset(t, "old_root", m->from.path);
-	jset(t, "old_server", m->site.db_server);
-	jset(t, "old_db", m->site.db_name);
-	jset(t, "old_user", m->site.db_user);
-	jset(t, "old_driver",
-	     cfg_db_server(&m->a->cfg, m->site.db_server)
-	         ? cfg_db_server(&m->a->cfg, m->site.db_server)->driver
-	         : "");
 	(void)str_fmt(id, sizeof(id), "%lld", (long long)m->site.id);
 	jset(t, "site_id", id);
 	for (size_t i = 0; i < m->man.n_files; i++) {
@@ -1041,17 +1040,7 @@ static int run_restore_switch(struct task *t, void *arg)
 	jset(t, "staging", m->staging);
 	if (m->had_site) {
 		struct reg_platform oldp;
-		(void)str_fmt(id, sizeof(id), "%lld", (long long)m->from.id);
-		jset(t, "old_platform", id);
-		jset(t, "old_domain", m->site.domain);
-		jset(t, "old_site_dir", m->site.site_dir);
-		jset(t, "old_server", m->site.db_server);
-		jset(t, "old_db", m->site.db_name);
-		jset(t, "old_user", m->site.db_user);
-		jset(t, "old_driver",
-		     cfg_db_server(&m->a->cfg, m->site.db_server)
-		         ? cfg_db_server(&m->a->cfg, m->site.db_server)->driver
-		         : "");
+		note_old_site(t, m);
 		/* Moved to another platform: the copy on the old one goes too. */
 		if (m->from.id != m->to.id && inv_registry(m->a, &reg) == 0 &&
 		    reg_platform_get_id(reg, m->from.id, &oldp, &m->a->err) == 0) {
