@@ -10,7 +10,9 @@
 #      --with-drover-sdk for a staged install), make; it installs into a DESTDIR of its own;
 #   3. the module exports exactly skeleton_LTX_drover_adapter;
 #   4. the installed drover, with builtin_plugins = false and plugin_dirs = [ <its .libs> ], loads
-#      it (drover plugins --json), and the skeleton's own `make check` and `make distcheck` pass.
+#      it (drover plugins --json), and the skeleton's own `make check` and `make distcheck` pass;
+#   5. the WordPress adapter (contrib/wordpress, SDK_WORDPRESS) builds the same way, warning-free,
+#      exports one symbol, and its own `make check` passes against the installed drover.
 #
 # Nothing is written under the prefix (distcheck checks that uninstall leaves it empty), and
 # autoreconf never writes into the SDK's aclocal directory.
@@ -32,7 +34,7 @@ run() {
 }
 
 for v in SDK_PREFIX SDK_INCLUDEDIR SDK_PCDIR SDK_ACLOCALDIR SDK_SKELETON SDK_PLUGINDIR SDK_DROVER \
-	SDK_ABI PKG_CONFIG MAKE; do
+	SDK_ABI SDK_WORDPRESS PKG_CONFIG MAKE; do
 	eval "[ -n \"\${$v:-}\" ]" || fail "$v is not set: run this through make installcheck"
 done
 DESTDIR=${DESTDIR:-}
@@ -160,4 +162,19 @@ say "the skeleton's make check passes"
 # shellcheck disable=SC2086 # several flags in one variable, on purpose
 run "$T/distcheck.log" $MAKE distcheck ${distcheck_flags:+DISTCHECK_CONFIGURE_FLAGS="$distcheck_flags"}
 say "the skeleton's make distcheck passes"
+
+# --- 5. the WordPress adapter, the same way ---------------------------------------------------------
+cp -R "$SDK_WORDPRESS" "$T/wordpress" || fail "cannot copy $SDK_WORDPRESS"
+chmod -R u+w "$T/wordpress"
+mkdir -p "$T/wordpress/m4"
+cd "$T/wordpress" || fail "cannot enter $T/wordpress"
+run "$T/wp-autoreconf.log" autoreconf -fi
+run "$T/wp-configure.log" ./configure "$@" --enable-werror
+run "$T/wp-make.log" $MAKE
+syms=$(nm -D --defined-only .libs/wordpress.so | awk '{print $NF}') || fail "nm cannot read wordpress.so"
+[ "$syms" = wordpress_LTX_drover_adapter ] ||
+	fail "wordpress.so exports '$(echo $syms)', not exactly wordpress_LTX_drover_adapter"
+run "$T/wp-check.log" $MAKE check
+grep -E '^(PASS|FAIL): ' test-wordpress.log | sed 's/^/  /'
+say "the WordPress adapter builds with the installed SDK alone, and its make check passes"
 say "ok: a vendor can build an adapter with the installed SDK alone"

@@ -139,8 +139,11 @@ CACHE = re.compile(r'^INSERT INTO [`"]?(cache|cache_[a-z_]+|core_cache[a-z_]*|ca
 MAINT = re.compile(r"^INSERT INTO [`\"]?(variable[`\"]? VALUES ?\('maintenance_mode'|key_value[`\"]? "
                    r"VALUES ?\('state','system.maintenance_mode')")
 
+# WordPress keeps its caches as rows: transients (and their timeouts) in the options table.
+WP_TRANSIENT = re.compile(r"^INSERT INTO [`\"]?[a-z0-9_]*options[`\"]? VALUES ?\(\d+,'_(site_)?transient_")
+
 def keep(line):
-    return not CACHE.match(line) and not MAINT.match(line)
+    return not CACHE.match(line) and not MAINT.match(line) and not WP_TRANSIENT.match(line)
 
 def dump(site, leave_out=True):
     db = site["database"]
@@ -187,6 +190,8 @@ def dbinv():
          if mine.match(x.split("\t")[0])]
 
 def maint(site, cms, root):
+    if cms == "wordpress":  # the site's flag (sites/<domain>/.maintenance)
+        return os.path.exists(os.path.join(root, site["site_dir"], ".maintenance"))
     if cms.startswith("magento"):
         flag = "maintenance.flag" if os.path.isfile(os.path.join(root, "app/Mage.php")) \
             else "var/.maintenance.flag"
@@ -220,13 +225,17 @@ def snap(out):
 
 # ---- checks -----------------------------------------------------------------------------------
 
-SETTINGS = ("settings.php", "app/etc/local.xml", "app/etc/env.php")
+SETTINGS = ("settings.php", "app/etc/local.xml", "app/etc/env.php", "wp-config.php")
+# CMSs whose sites live in a directory of their own (sites/<domain>), renamed with the site.
+SITE_DIRS = ("drupal", "wordpress")
 
 def owned(cms, gen_root, site_dir):
     """(owned prefixes, excluded prefixes) of a site, relative to its platform root."""
     if cms == "drupal":
         f = site_dir + "/files/"
         return [site_dir + "/"], [f + x for x in ("css/", "js/", "styles/", "php/", "tmp/")]
+    if cms == "wordpress":
+        return [site_dir + "/"], [site_dir + "/.maintenance"]
     if os.path.isfile(os.path.join(gen_root, "app/Mage.php")):
         return ["app/etc/local.xml", "media/", "var/"], \
             ["media/catalog/product/cache/", "media/css/", "media/css_secure/", "media/js/",
@@ -399,9 +408,9 @@ def check(mode, B, A, o):
                 want[src].pop(r, None)
         nd = s["site_dir"]
         for r, v in own.items():
-            r2 = nd + r[len(old["site_dir"]):] if cms == "drupal" else r
+            r2 = nd + r[len(old["site_dir"]):] if cms in SITE_DIRS else r
             want[dst][r2] = v
-        if cms == "drupal":  # parents of the new site directory
+        if cms in SITE_DIRS:  # parents of the new site directory
             p = nd
             while "/" in p:
                 p = p.rsplit("/", 1)[0]
@@ -410,7 +419,7 @@ def check(mode, B, A, o):
             got = A["tree"].get(n, {})
             w = dict(want[n])
             for r in list(got):
-                if n == dst and under(r, [nd + "/"] if cms == "drupal" else pre) and \
+                if n == dst and under(r, [nd + "/"] if cms in SITE_DIRS else pre) and \
                         r.endswith(SETTINGS) and r in w:
                     w[r] = got[r]  # new credentials
             diff_dict(w, got, "platform " + n, probs)
