@@ -78,19 +78,12 @@ int wp_option(struct drover_ctx *ctx, const struct drover_site *site, const char
 struct rows {
 	drover_schema_cb cb;
 	void *arg;
-	char seen[64][256]; /* names already streamed: a theme that is its own parent, once */
-	size_t n_seen;
 };
 
 static int row(struct rows *r, const char *name, const char *type, const char *schema)
 {
 	struct drover_schema_row x;
 
-	for (size_t i = 0; i < r->n_seen; i++)
-		if (strcmp(r->seen[i], name) == 0 && strcmp(type, "core") != 0)
-			return 0;
-	if (r->n_seen < sizeof(r->seen) / sizeof(r->seen[0]))
-		(void)wp_copy(r->seen[r->n_seen++], sizeof(r->seen[0]), name);
 	memset(&x, 0, sizeof(x));
 	x.struct_size = sizeof(x);
 	x.status = DROVER_SCHEMA_ENABLED;
@@ -119,8 +112,8 @@ static int plugin_row(void *arg, const char *s, size_t n)
 int wp_site_schema(struct drover_ctx *ctx, const struct drover_site *site, drover_schema_cb cb,
                    void *arg)
 {
-	char prefix[64], value[65536];
-	struct rows *r;
+	char prefix[64], value[65536], style[256] = "";
+	struct rows r = {cb, arg};
 	int rc, found;
 
 	if (!cb)
@@ -137,28 +130,26 @@ int wp_site_schema(struct drover_ctx *ctx, const struct drover_site *site, drove
 		    "the %soptions table has no numeric db_version: the database "
 		    "is not an installed WordPress site's",
 		    prefix);
-	r = calloc(1, sizeof(*r));
-	if (!r)
-		return ctx->host->error(ctx, DROVER_E_NOMEM, site->domain, "out of memory");
-	r->cb = cb;
-	r->arg = arg;
-	rc = row(r, "wordpress", "core", value);
+	rc = row(&r, "wordpress", "core", value);
 	if (rc == 0)
 		rc = wp_option(ctx, site, prefix, "active_plugins", value, sizeof(value), &found);
 	if (rc == 0 && found && value[0]) {
-		rc = wp_unserialize_strings(value, plugin_row, r);
+		rc = wp_unserialize_strings(value, plugin_row, &r);
 		if (rc == -1)
 			rc =
 			    ctx->host->error(ctx, DROVER_E_PARSE, site->domain,
 			                     "the active_plugins option is not a serialized array");
 	}
+	/* The active theme (stylesheet) and its parent (template), which is itself when it has
+	 * none. */
 	for (int i = 0; rc == 0 && i < 2; i++) {
-		const char *opt = i == 0 ? "stylesheet" : "template";
-		rc = wp_option(ctx, site, prefix, opt, value, sizeof(value), &found);
-		if (rc == 0 && found && value[0])
-			rc = row(r, value, "theme", "");
+		rc = wp_option(ctx, site, prefix, i == 0 ? "stylesheet" : "template", value,
+		               sizeof(value), &found);
+		if (rc == 0 && found && value[0] && strcmp(value, style) != 0)
+			rc = row(&r, value, "theme", "");
+		if (i == 0)
+			(void)wp_copy(style, sizeof(style), found ? value : "");
 	}
-	free(r);
 	return rc;
 }
 

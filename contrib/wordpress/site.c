@@ -48,7 +48,6 @@ int wp_site_locate(struct drover_ctx *ctx, const struct drover_site *site, struc
 	char rel[WP_PATH_MAX];
 
 	memset(ws, 0, sizeof(*ws));
-	ws->root = site->root;
 	ws->single = sd[0] == '\0';
 	if (sd[0] == '/' || strstr(sd, "..") || (!ws->single && strncmp(sd, "sites/", 6) != 0) ||
 	    (!ws->single && strchr(sd + 6, '/')))
@@ -192,22 +191,23 @@ static int by_start(const void *a, const void *b)
 	return x->at.start < y->at.start ? -1 : x->at.start > y->at.start;
 }
 
-/* Applies the edits to the settings file of ws and writes it back atomically. */
-static int rewrite(struct drover_ctx *ctx, const struct wp_site *ws, struct edit *e, size_t n)
+/* Applies the edits to src, the settings file of ws as read, writes the result back atomically
+ * and frees (after wiping) src. */
+static int rewrite(struct drover_ctx *ctx, const struct wp_site *ws, char *src, size_t len,
+                   struct edit *e, size_t n)
 {
 	struct wp_str out = {0};
-	char *src, *open;
-	size_t len, pos = 0, head;
+	char *open;
+	size_t pos = 0, head;
 	int rc, changed = 0;
 
-	if ((rc = read_settings(ctx, ws, &src, &len)) != 0)
-		return rc;
 	for (size_t i = 0; i < n; i++)
 		e[i].found = wp_php_define(src, len, e[i].name, &e[i].at);
 	qsort(e, n, sizeof(*e), by_start);
 	/* New defines go right after the opening tag's line. */
 	open = strstr(src, "<?php");
 	if (!open) {
+		memset(src, 0, len);
 		free(src);
 		return ctx->host->error(ctx, DROVER_E_PARSE, ws->settings,
 		                        "no <?php tag: this is not a PHP settings file");
@@ -233,6 +233,7 @@ static int rewrite(struct drover_ctx *ctx, const struct wp_site *ws, struct edit
 			continue;
 		if (e[i].at.start < pos) { /* before the insertion point: cannot happen in PHP */
 			wp_str_free(&out);
+			memset(src, 0, len);
 			free(src);
 			return ctx->host->error(
 			    ctx, DROVER_E_PARSE, ws->settings,
@@ -283,24 +284,19 @@ int wp_settings_write(struct drover_ctx *ctx, const struct drover_site *site,
 	e[n++] = (struct edit){"DB_USER", in->username, 1, {0}, 0};
 	e[n++] = (struct edit){"DB_PASSWORD", in->password, 1, {0}, 0};
 	e[n++] = (struct edit){"DB_HOST", host, 1, {0}, 0};
+	if ((rc = read_settings(ctx, &ws, &src, &len)) != 0)
+		return rc;
 	/* A site whose directory was renamed (sites/old -> sites/new) keeps its media in the new
 	 * one: UPLOADS = 'sites/old/...' follows. */
-	if (!ws.single && (rc = read_settings(ctx, &ws, &src, &len)) == 0) {
-		const char *base = site->site_dir + 6;
-		if (wp_php_define(src, len, "UPLOADS", &v) && v.literal &&
-		    strncmp(v.text, "sites/", 6) == 0) {
-			const char *seg = v.text + 6, *slash = strchr(seg, '/');
-			size_t k = slash ? (size_t)(slash - seg) : strlen(seg);
-			if ((k != strlen(base) || strncmp(seg, base, k) != 0) &&
-			    wp_fmt(uploads, sizeof(uploads), "%s%s", site->site_dir, seg + k) == 0)
-				e[n++] = (struct edit){"UPLOADS", uploads, 0, {0}, 0};
-		}
-		memset(src, 0, len);
-		free(src);
-	} else if (rc) {
-		return rc;
+	if (!ws.single && wp_php_define(src, len, "UPLOADS", &v) && v.literal &&
+	    strncmp(v.text, "sites/", 6) == 0) {
+		const char *base = site->site_dir + 6, *seg = v.text + 6, *slash = strchr(seg, '/');
+		size_t k = slash ? (size_t)(slash - seg) : strlen(seg);
+		if ((k != strlen(base) || strncmp(seg, base, k) != 0) &&
+		    wp_fmt(uploads, sizeof(uploads), "%s%s", site->site_dir, seg + k) == 0)
+			e[n++] = (struct edit){"UPLOADS", uploads, 0, {0}, 0};
 	}
-	return rewrite(ctx, &ws, e, n);
+	return rewrite(ctx, &ws, src, len, e, n);
 }
 
 int wp_settings_urls(struct drover_ctx *ctx, const struct drover_site *site, const char *old_domain,
@@ -323,8 +319,10 @@ int wp_settings_urls(struct drover_ctx *ctx, const struct drover_site *site, con
 			e[n] = (struct edit){names[i], urls[n], 0, {0}, 0};
 			n++;
 		}
+	if (n)
+		return rewrite(ctx, &ws, src, len, e, n);
 	free(src);
-	return n ? rewrite(ctx, &ws, e, n) : 0;
+	return 0;
 }
 
 int wp_site_paths(struct drover_ctx *ctx, const struct drover_site *site, drover_path_cb cb,

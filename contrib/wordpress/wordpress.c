@@ -175,24 +175,24 @@ static int ends_with(const char *s, const char *suffix)
 	return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
-/* Reads a file's header `field` (its first 8 kB); 1 if the file has the `key` header. */
+/* The `key` header of a file and its Version header, from its first 8 kB as WordPress reads
+ * them: 1 if the file has the `key` header. A file that cannot be read is logged and skipped
+ * (one bad plugin never fails the platform, and no error is recorded for it). */
 static int headers(struct drover_ctx *ctx, const char *path, const char *key, char *version,
                    size_t vsize)
 {
-	char *src;
-	size_t len;
-	char name[256];
+	char head[WP_HEAD_MAX + 1], name[256];
+	long len;
 	int has;
 
 	version[0] = '\0';
-	if (wp_read(ctx, path, WP_FILE_MAX, &src, &len) != 0) {
+	if ((len = wp_read_head(path, head, sizeof(head))) < 0) {
 		ctx->host->log(ctx, DROVER_LOG_WARNING, "%s: cannot read it; skipped", path);
 		return 0;
 	}
-	has = wp_header(src, len, key, name, sizeof(name)) && name[0];
+	has = wp_header(head, (size_t)len, key, name, sizeof(name)) && name[0];
 	if (has)
-		(void)wp_header(src, len, "Version", version, vsize);
-	free(src);
+		(void)wp_header(head, (size_t)len, "Version", version, vsize);
 	return has;
 }
 

@@ -46,6 +46,9 @@ int wp_read(struct drover_ctx *ctx, const char *path, size_t max, char **out, si
 /* Writes data to path through a temporary file in the same directory: fsync, rename, fsync of
  * the directory. mode is used when the file is new; an existing file keeps its mode. */
 int wp_write(struct drover_ctx *ctx, const char *path, const char *data, size_t len, unsigned mode);
+/* The first `size - 1` bytes of a regular file, NUL-terminated, into buf: the length, or -1 if it
+ * cannot be read (nothing recorded: callers log and skip). */
+long wp_read_head(const char *path, char *buf, size_t size);
 /* Removes path if present (0 when absent), and fsyncs its directory. */
 int wp_unlink(struct drover_ctx *ctx, const char *path);
 /* Whether the URL's host is domain (case-insensitive). */
