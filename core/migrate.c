@@ -1174,7 +1174,7 @@ int mig_restore(struct app *a, const char *domain, const char *id_or_file, const
 	struct reg *reg;
 	struct task t;
 	char args[512];
-	int rc, in_catalog;
+	int rc, in_catalog = 1; /* the newest backup is the catalog's */
 
 	memset(&m, 0, sizeof(m));
 	memset(out, 0, sizeof(*out));
