@@ -55,8 +55,8 @@ int arc_add_tree(struct arc_writer *w, const char *member, const char *dir,
 /* Add a member from memory. */
 int arc_add_buffer(struct arc_writer *w, const char *member, const void *data, size_t len,
                    struct drover_error *err);
-/* The members written so far (borrowed until arc_finish/arc_abort). */
-const struct arc_member *arc_members(const struct arc_writer *w, size_t *n);
+/* The members written so far, checksums complete (borrowed until arc_finish/arc_abort). */
+const struct arc_member *arc_members(struct arc_writer *w, size_t *n);
 /* Close, fsync, rename into place; *size and sha256 of the whole archive file. Frees w. */
 int arc_finish(struct arc_writer *w, uint64_t *size, char sha256[ARC_SHA256_HEX],
                struct drover_error *err);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,8 @@
 #include "error.h"
 #include "util.h"
 
-#define CHUNK (1u << 20)
+#define CHUNK       (1u << 20)
+#define FLUSH_EVERY (8u << 20)
 
 const struct arc_limits arc_default_limits = {
     .max_entries = 5000000,
@@ -95,20 +97,277 @@ out:
 	return rc;
 }
 
+/* ---- hashing beside the work ------------------------------------------------------------------ */
+
+/*
+ * A backup's bytes are hashed as they are written and again as they are read: on one thread the
+ * hashing was a third of a restore. Here the bytes go into one of a few small slots (small: they
+ * are still in a shared cache when the worker reads them), copied by hs_update() or read straight
+ * into one (hs_claim, hs_commit), and a worker thread hashes them, in order. A digest may be
+ * finished once the worker is past the mark hs_mark() gave after its last bytes (hs_done), or
+ * after hs_drain(). Every byte is still hashed and checked; only the thread changes.
+ */
+#define HS_SLOTS 8
+#define HS_BUF   (256u << 10)
+
+struct hs_job {
+	EVP_MD_CTX *md;
+	unsigned char *buf;
+	size_t len;
+};
+
+struct hasher {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t more, room;
+	struct hs_job q[HS_SLOTS];
+	uint64_t head, tail; /* jobs submitted, jobs hashed */
+	int open;            /* q[head % HS_SLOTS] is being filled */
+	int stop;
+};
+
+static void *hs_work(void *arg)
+{
+	struct hasher *h = arg;
+
+	pthread_mutex_lock(&h->mu);
+	for (;;) {
+		struct hs_job *j;
+		while (h->tail == h->head && !h->stop)
+			pthread_cond_wait(&h->more, &h->mu);
+		if (h->tail == h->head)
+			break;
+		j = &h->q[h->tail % HS_SLOTS];
+		pthread_mutex_unlock(&h->mu);
+		EVP_DigestUpdate(j->md, j->buf, j->len);
+		pthread_mutex_lock(&h->mu);
+		h->tail++;
+		pthread_cond_signal(&h->room);
+	}
+	pthread_mutex_unlock(&h->mu);
+	return NULL;
+}
+
+static void hs_free(struct hasher *h)
+{
+	for (size_t i = 0; i < HS_SLOTS; i++)
+		free(h->q[i].buf);
+	free(h);
+}
+
+static struct hasher *hs_start(void)
+{
+	struct hasher *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	for (size_t i = 0; i < HS_SLOTS; i++)
+		if (!(h->q[i].buf = malloc(HS_BUF))) {
+			hs_free(h);
+			return NULL;
+		}
+	pthread_mutex_init(&h->mu, NULL);
+	pthread_cond_init(&h->more, NULL);
+	pthread_cond_init(&h->room, NULL);
+	if (pthread_create(&h->th, NULL, hs_work, h) != 0) {
+		pthread_cond_destroy(&h->room);
+		pthread_cond_destroy(&h->more);
+		pthread_mutex_destroy(&h->mu);
+		hs_free(h);
+		return NULL;
+	}
+	return h;
+}
+
+/* Hand the slot being filled to the worker. */
+static void hs_submit(struct hasher *h)
+{
+	if (!h->open)
+		return;
+	pthread_mutex_lock(&h->mu);
+	h->head++;
+	h->open = 0;
+	pthread_cond_signal(&h->more);
+	pthread_mutex_unlock(&h->mu);
+}
+
+/* Open the next slot for md, once the worker has freed it. */
+static struct hs_job *hs_open(struct hasher *h, EVP_MD_CTX *md)
+{
+	struct hs_job *j = &h->q[h->head % HS_SLOTS];
+
+	pthread_mutex_lock(&h->mu);
+	while (h->head - h->tail == HS_SLOTS)
+		pthread_cond_wait(&h->room, &h->mu);
+	pthread_mutex_unlock(&h->mu);
+	j->md = md;
+	j->len = 0;
+	h->open = 1;
+	return j;
+}
+
+static void hs_update(struct hasher *h, EVP_MD_CTX *md, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	while (len > 0) {
+		struct hs_job *j = &h->q[h->head % HS_SLOTS];
+		size_t n;
+		if (h->open && (j->md != md || j->len == HS_BUF))
+			hs_submit(h);
+		if (!h->open)
+			j = hs_open(h, md);
+		n = HS_BUF - j->len < len ? HS_BUF - j->len : len;
+		memcpy(j->buf + j->len, p, n);
+		j->len += n;
+		p += n;
+		len -= n;
+	}
+}
+
+/* A slot of HS_BUF bytes for md to read into; hs_commit() hands over what was put there. */
+static unsigned char *hs_claim(struct hasher *h, EVP_MD_CTX *md)
+{
+	hs_submit(h);
+	return hs_open(h, md)->buf;
+}
+
+static void hs_commit(struct hasher *h, size_t n)
+{
+	h->q[h->head % HS_SLOTS].len = n;
+	if (n)
+		hs_submit(h);
+	else
+		h->open = 0;
+}
+
+/* A mark after everything handed over so far. */
+static uint64_t hs_mark(struct hasher *h)
+{
+	hs_submit(h);
+	return h->head;
+}
+
+/* The worker's progress, to compare with marks. */
+static uint64_t hs_done(struct hasher *h)
+{
+	uint64_t done;
+
+	pthread_mutex_lock(&h->mu);
+	done = h->tail;
+	pthread_mutex_unlock(&h->mu);
+	return done;
+}
+
+/* Wait until everything handed over is hashed. */
+static void hs_drain(struct hasher *h)
+{
+	hs_submit(h);
+	pthread_mutex_lock(&h->mu);
+	while (h->tail != h->head)
+		pthread_cond_wait(&h->room, &h->mu);
+	pthread_mutex_unlock(&h->mu);
+}
+
+/* Drain, end the worker, free. */
+static void hs_stop(struct hasher *h)
+{
+	if (!h)
+		return;
+	hs_drain(h);
+	pthread_mutex_lock(&h->mu);
+	h->stop = 1;
+	pthread_cond_signal(&h->more);
+	pthread_mutex_unlock(&h->mu);
+	pthread_join(h->th, NULL);
+	pthread_cond_destroy(&h->room);
+	pthread_cond_destroy(&h->more);
+	pthread_mutex_destroy(&h->mu);
+	hs_free(h);
+}
+
+/* Entries whose digest waits for the worker; handed on in order, once it is past their mark. */
+struct hs_wait {
+	EVP_MD_CTX *md;
+	uint64_t mark;
+	size_t index;        /* the writer's member */
+	struct arc_member m; /* the reader's */
+};
+
+struct hs_queue {
+	struct hs_wait *v;
+	size_t n, cap;
+};
+
+/* Queue an entry (md: its digest, owned by the queue from here) after the bytes handed over. */
+static struct hs_wait *hq_push(struct hs_queue *q, struct hasher *h, EVP_MD_CTX *md)
+{
+	struct hs_wait *e;
+
+	if (q->n == q->cap) {
+		size_t cap = q->cap ? q->cap * 2 : 16;
+		struct hs_wait *v = realloc(q->v, cap * sizeof(*v));
+		if (!v)
+			return NULL;
+		q->v = v;
+		q->cap = cap;
+	}
+	e = &q->v[q->n++];
+	e->md = md;
+	e->mark = hs_mark(h);
+	return e;
+}
+
+/* Hand fn the entries the worker is done with (all of them: wait for it), oldest first; stops
+ * at fn's first error. */
+static int hq_finish(struct hs_queue *q, struct hasher *h, int all,
+                     int (*fn)(void *arg, struct hs_wait *e), void *arg)
+{
+	uint64_t done;
+	size_t k = 0;
+	int rc = 0;
+
+	if (all)
+		hs_drain(h);
+	done = hs_done(h);
+	while (rc == 0 && k < q->n && q->v[k].mark <= done) {
+		rc = fn(arg, &q->v[k]);
+		EVP_MD_CTX_free(q->v[k].md);
+		k++;
+	}
+	if (k) {
+		q->n -= k;
+		memmove(q->v, q->v + k, q->n * sizeof(*q->v));
+	}
+	return rc;
+}
+
+/* Free what is queued; the worker must be stopped. */
+static void hq_free(struct hs_queue *q)
+{
+	for (size_t i = 0; i < q->n; i++)
+		EVP_MD_CTX_free(q->v[i].md);
+	free(q->v);
+	memset(q, 0, sizeof(*q));
+}
+
 /* ---- writing ---------------------------------------------------------------------------------- */
 
 struct arc_writer {
 	struct archive *a;
 	int fd;
 	EVP_MD_CTX *whole; /* SHA-256 of the archive file, hashed as it is written */
+	struct hasher *hs; /* the members' */
+	struct hs_queue pend;
+	int hash_failed;
 	uint64_t written;
+	uint64_t flushed; /* written back (started) up to here */
 	char final[PATH_MAX], tmp[PATH_MAX];
 	struct arc_member *m;
 	size_t n, cap;
 	uint64_t done;
 	arc_progress_fn progress;
 	void *parg;
-	unsigned char *buf;
 };
 
 static int arc_fail(struct arc_writer *w, struct drover_error *err, const char *what)
@@ -136,6 +395,14 @@ static la_ssize_t write_out(struct archive *a, void *arg, const void *buf, size_
 	}
 	EVP_DigestUpdate(w->whole, buf, len);
 	w->written += len;
+#ifdef SYNC_FILE_RANGE_WRITE
+	/* Start writing back what is written so far: the fsync at the end waits for the tail only. */
+	if (w->written - w->flushed >= FLUSH_EVERY) {
+		(void)sync_file_range(w->fd, (off_t)w->flushed, (off_t)(w->written - w->flushed),
+		                      SYNC_FILE_RANGE_WRITE);
+		w->flushed = w->written;
+	}
+#endif
 	return (la_ssize_t)len;
 }
 
@@ -147,10 +414,8 @@ int arc_create(const char *final_path, const char *format, int level, int thread
 	int rc = 0;
 
 	*out = NULL;
-	if (!w || !(w->buf = malloc(CHUNK))) {
-		free(w);
+	if (!w)
 		return err_set(err, DROVER_E_NOMEM, final_path, "out of memory");
-	}
 	w->fd = -1;
 	if (str_copy(w->final, sizeof(w->final), final_path) ||
 	    str_fmt(w->tmp, sizeof(w->tmp), "%s.tmp-%ld-XXXXXX", final_path, (long)getpid())) {
@@ -197,7 +462,7 @@ int arc_create(const char *final_path, const char *format, int level, int thread
 		goto fail;
 	}
 	archive_write_set_bytes_in_last_block(w->a, 1);
-	if (!(w->whole = sha_new())) {
+	if (!(w->whole = sha_new()) || !(w->hs = hs_start())) {
 		rc = err_set(err, DROVER_E_NOMEM, final_path, "out of memory");
 		goto fail;
 	}
@@ -259,16 +524,40 @@ static int write_header(struct arc_writer *w, const char *name, const struct sta
 	return rc;
 }
 
-static int write_data(struct arc_writer *w, EVP_MD_CTX *md, const void *data, size_t n,
-                      struct drover_error *err)
+/* Member data into the archive; the caller hands it to the hasher. */
+static int write_data(struct arc_writer *w, const void *data, size_t n, struct drover_error *err)
 {
 	if (archive_write_data(w->a, data, n) != (la_ssize_t)n)
 		return arc_fail(w, err, "writing member data");
-	EVP_DigestUpdate(md, data, n);
 	w->done += n;
 	if (w->progress)
 		w->progress(w->parg, w->done);
 	return 0;
+}
+
+static int finish_member(void *arg, struct hs_wait *e)
+{
+	struct arc_writer *w = arg;
+
+	if (sha_finish(e->md, w->m[e->index].sha256) != 0)
+		w->hash_failed = 1;
+	return 0;
+}
+
+/* A member's content is all handed over: its digest (md, owned from here) is finished once the
+ * worker is done with it. After an error (rc), md is only freed, once the worker is done. */
+static int member_hashed(struct arc_writer *w, const struct arc_member *m, EVP_MD_CTX *md, int rc,
+                         struct drover_error *err)
+{
+	struct hs_wait *e = rc == 0 ? hq_push(&w->pend, w->hs, md) : NULL;
+
+	if (!e) {
+		hs_drain(w->hs);
+		EVP_MD_CTX_free(md);
+		return rc ? rc : err_set(err, DROVER_E_NOMEM, m->name, "out of memory");
+	}
+	e->index = (size_t)(m - w->m);
+	return hq_finish(&w->pend, w->hs, 0, finish_member, w);
 }
 
 int arc_add_buffer(struct arc_writer *w, const char *member, const void *data, size_t len,
@@ -289,12 +578,11 @@ int arc_add_buffer(struct arc_writer *w, const char *member, const void *data, s
 		return err_set(err, DROVER_E_NOMEM, member, "out of memory");
 	rc = write_header(w, member, &st, NULL, err);
 	if (rc == 0)
-		rc = write_data(w, md, data, len, err);
-	if (rc == 0 && sha_finish(md, m->sha256) != 0)
-		rc = err_set(err, DROVER_E_FAIL, member, "SHA-256 failed");
+		rc = write_data(w, data, len, err);
+	if (rc == 0)
+		hs_update(w->hs, md, data, len);
 	m->size = len;
-	EVP_MD_CTX_free(md);
-	return rc;
+	return member_hashed(w, m, md, rc, err);
 }
 
 static int link_stays_inside(const char *name, const char *target);
@@ -345,11 +633,19 @@ static int add_at(struct arc_writer *w, int dirfd, const char *name, const char 
 	}
 	if ((rc = write_header(w, member, &st, NULL, err)) != 0)
 		goto out;
-	while (total < (uint64_t)st.st_size && (n = read(fd, w->buf, CHUNK)) > 0) {
+	while (total < (uint64_t)st.st_size) {
+		/* Read straight into the hasher's slot: compressed and hashed with no copy. */
+		unsigned char *buf = hs_claim(w->hs, md);
+		if ((n = read(fd, buf, HS_BUF)) <= 0) {
+			hs_commit(w->hs, 0);
+			break;
+		}
 		if ((uint64_t)n > (uint64_t)st.st_size - total)
 			n = (ssize_t)((uint64_t)st.st_size -
 			              total); /* grew while we read: keep the header's size */
-		if ((rc = write_data(w, md, w->buf, (size_t)n, err)) != 0)
+		rc = write_data(w, buf, (size_t)n, err);
+		hs_commit(w->hs, (size_t)n);
+		if (rc)
 			goto out;
 		total += (uint64_t)n;
 	}
@@ -361,10 +657,9 @@ static int add_at(struct arc_writer *w, int dirfd, const char *name, const char 
 		goto out;
 	}
 	m->size = total;
-	if (sha_finish(md, m->sha256) != 0)
-		rc = err_set(err, DROVER_E_FAIL, shown, "SHA-256 failed");
 out:
-	EVP_MD_CTX_free(md);
+	if (md)
+		rc = member_hashed(w, m, md, rc, err);
 	close(fd);
 	return rc;
 }
@@ -454,8 +749,9 @@ int arc_add_tree(struct arc_writer *w, const char *member, const char *dir,
 	return add_tree_at(w, fd, member, rel, 0, dir, exclude, n_exclude, err);
 }
 
-const struct arc_member *arc_members(const struct arc_writer *w, size_t *n)
+const struct arc_member *arc_members(struct arc_writer *w, size_t *n)
 {
+	hq_finish(&w->pend, w->hs, 1, finish_member, w);
 	*n = w->n;
 	return w->m;
 }
@@ -490,6 +786,9 @@ int arc_finish(struct arc_writer *w, uint64_t *size, char sha256[ARC_SHA256_HEX]
 
 	if (archive_write_close(w->a) != ARCHIVE_OK)
 		rc = arc_fail(w, err, "finishing the archive");
+	hq_finish(&w->pend, w->hs, 1, finish_member, w);
+	if (rc == 0 && w->hash_failed)
+		rc = err_set(err, DROVER_E_FAIL, w->tmp, "SHA-256 failed");
 	if (rc == 0 && fsync(w->fd) != 0)
 		rc = err_set(err, DROVER_E_IO, w->tmp, "cannot sync the archive: %s",
 		             strerror(errno));
@@ -519,6 +818,8 @@ void arc_abort(struct arc_writer *w)
 		return;
 	if (w->a)
 		archive_write_free(w->a);
+	hs_stop(w->hs); /* before the digests it may still be using go */
+	hq_free(&w->pend);
 	EVP_MD_CTX_free(w->whole);
 	if (w->fd >= 0) {
 		close(w->fd);
@@ -528,7 +829,6 @@ void arc_abort(struct arc_writer *w)
 			unlink(w->tmp);
 	}
 	free(w->m);
-	free(w->buf);
 	free(w);
 }
 
@@ -641,6 +941,7 @@ struct source {
 	int fd;
 	unsigned char *buf;
 	EVP_MD_CTX *md;
+	struct hasher *hs;
 };
 
 static la_ssize_t read_in(struct archive *a, void *arg, const void **buf)
@@ -656,7 +957,7 @@ static la_ssize_t read_in(struct archive *a, void *arg, const void **buf)
 		return -1;
 	}
 	if (s->md)
-		EVP_DigestUpdate(s->md, s->buf, (size_t)n);
+		hs_update(s->hs, s->md, s->buf, (size_t)n);
 	*buf = s->buf;
 	return n;
 }
@@ -665,7 +966,19 @@ struct reader {
 	struct archive *in, *out;
 	const char *path;
 	struct drover_error *err;
+	arc_entry_fn cb;
+	void *arg;
 };
+
+/* An entry whose content the worker has hashed: to the caller, in the archive's order. */
+static int deliver(void *arg, struct hs_wait *e)
+{
+	struct reader *r = arg;
+
+	if (e->m.type == ARC_FILE && sha_finish(e->md, e->m.sha256) != 0)
+		return err_set(r->err, DROVER_E_FAIL, r->path, "SHA-256 failed");
+	return r->cb ? r->cb(r->arg, &e->m) : 0;
+}
 
 /* libarchive's message, which may be NULL. */
 static const char *astr(struct archive *a)
@@ -694,8 +1007,9 @@ int arc_extract(const char *path, const char *staging, const struct arc_limits *
                 arc_entry_fn cb, void *arg, arc_progress_fn progress, void *parg,
                 struct arc_capture *capture, struct drover_error *err)
 {
-	struct reader r = {archive_read_new(), archive_write_disk_new(), path, err};
-	struct source src = {-1, NULL, NULL};
+	struct reader r = {archive_read_new(), archive_write_disk_new(), path, err, cb, arg};
+	struct source src = {-1, NULL, NULL, NULL};
+	struct hs_queue pend = {0};
 	struct archive_entry *e;
 	struct stat st;
 	uint64_t entries = 0, bytes = 0, compressed;
@@ -725,7 +1039,8 @@ int arc_extract(const char *path, const char *staging, const struct arc_limits *
 	src.fd = open(path, O_RDONLY | O_CLOEXEC);
 	src.buf = malloc(CHUNK);
 	src.md = capture ? sha_new() : NULL;
-	if (src.fd < 0 || !src.buf || (capture && !src.md)) {
+	src.hs = hs_start();
+	if (src.fd < 0 || !src.buf || (capture && !src.md) || !src.hs) {
 		rc = err_set(err, src.fd < 0 ? DROVER_E_IO : DROVER_E_NOMEM, path,
 		             "cannot read the archive: %s", strerror(errno));
 		goto out;
@@ -835,7 +1150,7 @@ int arc_extract(const char *path, const char *staging, const struct arc_limits *
 				             astr(r.out));
 				break;
 			}
-			EVP_DigestUpdate(md, buf, len);
+			hs_update(src.hs, md, buf, len);
 			if (progress)
 				progress(parg, bytes);
 		}
@@ -846,15 +1161,22 @@ int arc_extract(const char *path, const char *staging, const struct arc_limits *
 		if (rc == 0 && staging && archive_write_finish_entry(r.out) != ARCHIVE_OK)
 			rc = err_set(err, DROVER_E_IO, staging, "cannot finish %s: %s", name,
 			             astr(r.out));
-		if (rc == 0 && m.type == ARC_FILE)
-			sha_finish(md, m.sha256);
-		EVP_MD_CTX_free(md);
-		md = NULL;
-		if (rc == 0 && cb)
-			rc = cb(arg, &m);
+		if (rc == 0) {
+			/* Its checksum, and cb, when the worker is done with its content. */
+			struct hs_wait *w = hq_push(&pend, src.hs, md);
+			if (!w) {
+				rc = err_set(err, DROVER_E_NOMEM, path, "out of memory");
+				break;
+			}
+			md = NULL;
+			w->m = m;
+			rc = hq_finish(&pend, src.hs, 0, deliver, &r);
+		}
 		if (rc)
 			break;
 	}
+	if (rc == 0)
+		rc = hq_finish(&pend, src.hs, 1, deliver, &r);
 	if (rc == 0 && h != ARCHIVE_EOF)
 		rc = err_set(err, DROVER_E_CORRUPT, path, "the archive is truncated or damaged: %s",
 		             astr(r.in));
@@ -862,7 +1184,8 @@ int arc_extract(const char *path, const char *staging, const struct arc_limits *
 		/* libarchive stops at the end-of-archive blocks: hash what follows them too. */
 		ssize_t n;
 		while ((n = read(src.fd, src.buf, CHUNK)) > 0)
-			EVP_DigestUpdate(src.md, src.buf, (size_t)n);
+			hs_update(src.hs, src.md, src.buf, (size_t)n);
+		hs_drain(src.hs);
 		if (sha_finish(src.md, capture->file_sha256) != 0)
 			rc = err_set(err, DROVER_E_FAIL, path, "SHA-256 failed");
 	}
@@ -888,6 +1211,9 @@ out:
 	if (src.fd >= 0)
 		close(src.fd);
 	free(src.buf);
+	hs_stop(src.hs); /* before the digests it may still be using go */
+	hq_free(&pend);
+	EVP_MD_CTX_free(md);
 	EVP_MD_CTX_free(src.md);
 	return rc;
 }

@@ -58,6 +58,11 @@ void db_close(struct drover_db *db)
 	free(db);
 }
 
+int db_sync(struct drover_db *db, struct drover_error *err)
+{
+	return db->drv->sync ? db->drv->sync(db->conn, err) : 0;
+}
+
 const char *db_driver(const struct drover_db *db)
 {
 	return db->drv->name;

@@ -30,12 +30,17 @@ struct db_params {
 };
 
 #define DB_READONLY 1u /* sqlite: open read-only; mysql: no effect */
+/* sqlite: no journal file and no syncs while open, db_sync() once at the end: for a database
+ * nothing uses yet, which a crash leaves to the undo that drops it; mysql: no effect */
+#define DB_SCRATCH 2u
 
 /* Open a site database; DROVER_E_NOTFOUND if a sqlite file does not exist (never created
  * here), DROVER_E_DB with the server's message otherwise. */
 int db_open(const struct db_params *p, unsigned flags, struct drover_db **out,
             struct drover_error *err);
 void db_close(struct drover_db *db);
+/* Everything written so far on disk (a DB_SCRATCH database before it is used). */
+int db_sync(struct drover_db *db, struct drover_error *err);
 
 /* "sqlite" or "mysql". */
 const char *db_driver(const struct drover_db *db);

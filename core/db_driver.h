@@ -9,6 +9,7 @@ struct db_driver {
 	int (*open)(const struct db_params *p, unsigned flags, void **conn,
 	            struct drover_error *err);
 	void (*close)(void *conn);
+	int (*sync)(void *conn, struct drover_error *err); /* NULL: the server's business */
 	int (*exec)(void *conn, const char *sql, const char *const *params, uint32_t n,
 	            struct drover_error *err);
 	int (*query)(void *conn, const char *sql, const char *const *params, uint32_t n,

@@ -39,8 +39,29 @@ static int s_open(const struct db_params *p, unsigned flags, void **conn, struct
 	}
 	sqlite3_busy_timeout(h, 5000);
 	sqlite3_extended_result_codes(h, 1);
+	/* Rollback still works (the journal is in memory); only the syncs wait for s_sync. */
+	if ((flags & DB_SCRATCH) &&
+	    sqlite3_exec(h, "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF", NULL, NULL,
+	                 NULL) != SQLITE_OK) {
+		int rc = fail(h, "cannot open the site database", err);
+		sqlite3_close(h);
+		return rc;
+	}
 	*conn = h;
 	return 0;
+}
+
+static int s_sync(void *conn, struct drover_error *err)
+{
+	const char *path = sqlite3_db_filename(conn, "main");
+	int fd = path && path[0] ? open(path, O_RDONLY | O_CLOEXEC) : -1, rc = 0;
+
+	if (fd < 0 || fsync(fd) != 0)
+		rc = err_set(err, DROVER_E_IO, path ? path : "", "cannot sync the database: %s",
+		             strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return rc;
 }
 
 static void s_close(void *conn)
@@ -295,6 +316,7 @@ const struct db_driver db_sqlite_driver = {
     .name = DB_DRIVER_SQLITE,
     .open = s_open,
     .close = s_close,
+    .sync = s_sync,
     .exec = s_exec,
     .query = s_query,
     .table_exists = s_table_exists,

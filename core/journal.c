@@ -157,10 +157,14 @@ int task_step(struct task *t, const struct jstep *k, void *ctx)
 	task_log(t, "step %d %s: %s%s%s", t->cur.seq, k->name, t->cur.state, rc ? ": " : "",
 	         rc ? t->cur.message : "");
 	{
-		/* Record the outcome even when the step failed with an error in a->err. */
+		/* Record the outcome even when the step failed with an error in a->err. Unsynced:
+		 * nothing happens before the next record (the next step's "running", the task's end,
+		 * an undo's "undoing"), whose sync makes this one durable too; a crash before it
+		 * leaves the step "running", which recover undoes or, past the point of no return,
+		 * finishes, as for a crash inside the step. */
 		struct drover_error e2;
 		err_clear(&e2);
-		int prc = reg_step_put(t->reg, &t->cur, &e2);
+		int prc = reg_step_put_unsynced(t->reg, &t->cur, &e2);
 		if (rc == 0 && prc)
 			rc = err_set(&t->a->err, prc, NULL, "%s", e2.message);
 	}

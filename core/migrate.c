@@ -476,7 +476,9 @@ static int run_update(struct task *t, void *arg)
 	struct drover_move mv = {.struct_size = sizeof(mv)};
 	int rc;
 
-	if ((rc = db_open(&m->new_db, 0, &db, &m->a->err)) != 0)
+	/* The new database is nobody's yet: no syncs for each of the adapter's writes, one at
+	 * the end (a crash before it leaves the database to undo_create_db). */
+	if ((rc = db_open(&m->new_db, DB_SCRATCH, &db, &m->a->err)) != 0)
 		return rc;
 	site_for(&s, m->new_domain, m->to.path, m->new_site_dir, db);
 	(void)str_fmt(old_url, sizeof(old_url), "http://%s/", m->site.domain);
@@ -506,6 +508,8 @@ static int run_update(struct task *t, void *arg)
 		host_ctx_init(&ctx, m->ad, &m->a->err);
 		rc = m->ad->desc->ops->cache_clear(&ctx, &s);
 	}
+	if (rc == 0)
+		rc = db_sync(db, &m->a->err);
 	db_close(db);
 	return rc;
 }

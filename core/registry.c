@@ -1588,6 +1588,20 @@ int reg_step_put(struct reg *r, const struct reg_step *s, struct drover_error *e
 	               s->started_at, s->ended_at, s->message);
 }
 
+int reg_step_put_unsynced(struct reg *r, const struct reg_step *s, struct drover_error *err)
+{
+	int rc;
+
+	if (sqlite3_exec(r->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK)
+		return reg_step_put(r, s, err);
+	rc = reg_step_put(r, s, err);
+	if (sqlite3_exec(r->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL) != SQLITE_OK &&
+	    rc == 0)
+		rc = db_error(err, r->db, sqlite3_errcode(r->db), r->path,
+		              "PRAGMA synchronous=FULL");
+	return rc;
+}
+
 static int step_each(void *arg, sqlite3_stmt *st)
 {
 	struct cb_ctx *c = arg;

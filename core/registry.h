@@ -260,6 +260,10 @@ int reg_task_foreach(struct reg *r, int unfinished_only, reg_task_cb cb, void *a
                      struct drover_error *err);
 /* Record a step (insert or update by task and seq). */
 int reg_step_put(struct reg *r, const struct reg_step *s, struct drover_error *err);
+/* The same, committed without waiting for the disk (synchronous=NORMAL for this one write): only
+ * for a record whose loss in a crash is harmless until the next synced write, which makes it
+ * durable too (WAL frames are synced in order). */
+int reg_step_put_unsynced(struct reg *r, const struct reg_step *s, struct drover_error *err);
 int reg_step_foreach(struct reg *r, int64_t task_id, reg_step_cb cb, void *arg,
                      struct drover_error *err);
 

@@ -203,6 +203,37 @@ int main(void)
 	}
 	snprintf(path, sizeof(path), "%s", p.database);
 
+	/* DB_SCRATCH: no journal file, no syncs; rollback still works; db_sync makes it durable. */
+	err_clear(&err);
+	if (!ok(db_open(&p, DB_SCRATCH, &db, &err) == 0, "sqlite: open as scratch"))
+		diag("%s", err.message);
+	else {
+		char journal[4200];
+		struct stat st;
+		struct rows r;
+		snprintf(journal, sizeof(journal), "%s-journal", p.database);
+		ok(db_exec(db, "BEGIN", NULL, 0, &err) == 0 &&
+		       db_exec(db, "CREATE TABLE scratch (v INTEGER)", NULL, 0, &err) == 0 &&
+		       db_exec(db, "INSERT INTO scratch (v) VALUES (1)", NULL, 0, &err) == 0,
+		   "sqlite scratch: writes in a transaction");
+		ok(stat(journal, &st) != 0, "sqlite scratch: no journal file");
+		ok(db_exec(db, "ROLLBACK", NULL, 0, &err) == 0 &&
+		       db_table_exists(db, "scratch", &err) == 0,
+		   "sqlite scratch: a rollback undoes them");
+		ok(db_exec(db, "CREATE TABLE scratch (v INTEGER)", NULL, 0, &err) == 0 &&
+		       db_exec(db, "INSERT INTO scratch (v) VALUES (7)", NULL, 0, &err) == 0,
+		   "sqlite scratch: writes outside a transaction");
+		is_int(db_sync(db, &err), 0, "sqlite scratch: db_sync");
+		db_close(db);
+		memset(&r, 0, sizeof(r));
+		err_clear(&err);
+		ok(db_open(&p, DB_READONLY, &db, &err) == 0 &&
+		       db_query(db, "SELECT v FROM scratch", NULL, 0, collect, &r, &err) == 0 &&
+		       r.n == 1 && strcmp(r.first, "7") == 0,
+		   "sqlite scratch: what was written is there once reopened");
+		db_close(db);
+	}
+
 	{
 		struct db_admin a;
 		memset(&a, 0, sizeof(a));
