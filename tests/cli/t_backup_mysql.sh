@@ -37,7 +37,8 @@ sql() { mariadb_sql "$@"; }
 
 # procwatch: while drover runs, the command line and environment of drover and of every process
 # it starts (mariadb-dump, mariadb), sampled every millisecond or so, into $T/procs. Only drover's
-# process tree: other tests may run their own servers and clients meanwhile.
+# process tree (found once, then followed through /proc/PID/task/TID/children): other tests may
+# run their own servers and clients meanwhile.
 procwatch_start() {
 	rm -f "$T/procwatch.stop"
 	python3 - "$T/procs.part" "$T/procwatch.stop" "$T/drover.cfg" <<'PY' &
@@ -50,32 +51,40 @@ def read(pid, what):
             return fh.read()
     except OSError:
         return None
-while not os.path.exists(stop):
-    procs = {}
+def find_drover():
+    # One walk of /proc: the drover process (its command line names the test's config).
     for p in os.listdir("/proc"):
         if p.isdigit():
-            st = read(p, "stat")
-            if st:
-                procs[p] = st.rsplit(b")", 1)[-1].split()[1].decode()  # the parent
-    ours, cmds = set(), {}
-    for p in procs:
-        q, chain = p, []
-        while q in procs and q not in ours and len(chain) < 64:
-            chain.append(q)
-            cmd = cmds[q] if q in cmds else cmds.setdefault(q, read(q, "cmdline") or b"")
+            cmd = read(p, "cmdline") or b""
             if mark in cmd and b"python" not in cmd:
-                ours.update(chain)
-                break
-            q = procs[q]
-        else:
-            if q in ours:
-                ours.update(chain)
-    for p in ours:
+                return p
+    return None
+def tree(root):
+    # drover and its descendants, through /proc/PID/task/TID/children: a few small reads, so
+    # that a short-lived client is sampled even when the machine is busy.
+    todo, ours = [root], []
+    while todo:
+        p = todo.pop()
+        ours.append(p)
+        try:
+            tids = os.listdir("/proc/%s/task" % p)
+        except OSError:
+            continue
+        for t in tids:
+            kids = read(p, "task/%s/children" % t)
+            if kids:
+                todo.extend(k.decode() for k in kids.split())
+    return ours
+top = None
+while not os.path.exists(stop):
+    if top is None or not os.path.exists("/proc/%s" % top):
+        top = find_drover()
+    for p in tree(top) if top else []:
         for f in ("cmdline", "environ"):
             v = read(p, f)
             if v:
                 seen.add(f.encode() + b": " + v.replace(b"\0", b" "))
-    time.sleep(0.001)
+    time.sleep(0.0005)
 with open(out, "ab") as fh:
     fh.write(b"\n".join(sorted(seen)) + b"\n")
 PY
