@@ -165,7 +165,7 @@ const char *cmp_pkg_message(const struct cmp_pkg *p, char *buf, size_t size)
 		break;
 	case CMP_WHY_MISSING:
 		(void)str_copy(buf, size,
-		               p->enabled ? "missing on the target: it will be disabled"
+		               p->enabled ? "missing on the target: to be disabled by the update"
 		                          : "missing on the target (disabled on the site)");
 		break;
 	case CMP_WHY_SCHEMA_DOWN:

@@ -10,7 +10,7 @@
 
 #define CMP_UNCHANGED 0
 #define CMP_UPGRADE   1 /* updates will run */
-#define CMP_WARNING   2 /* it will be disabled, or goes down while disabled */
+#define CMP_WARNING   2 /* to be disabled by the update, or goes down while disabled */
 #define CMP_ERROR     3 /* an enabled package would go down */
 
 /* Why a verdict was given (cmp_pkg_message() turns it into words). */

@@ -522,7 +522,8 @@ static int run_verify(struct task *t, void *arg)
 	struct drover_site s;
 	struct drover_ctx ctx;
 	struct inv_pkgs pk;
-	size_t behind = 0;
+	size_t behind = 0, missing = 0;
+	char first[128] = "";
 	int rc;
 
 	if (!(m->ad->desc->caps & DROVER_CAP_SITE_SCHEMA))
@@ -543,7 +544,14 @@ static int run_verify(struct task *t, void *arg)
 		if (k->status != DROVER_SCHEMA_ENABLED)
 			continue;
 		code = inv_pkgs_find(&pk, k->name, m->new_site_dir);
-		if (code && vers_cmp(k->schema, code->schema) < 0) {
+		if (!code) {
+			/* The compare promised it would be disabled; the update did not (Drupal 9.1
+			 * and later keep a missing module installed). */
+			task_log(t, "verify: %s is enabled but its code is not on the target",
+			         k->name);
+			if (!missing++)
+				(void)str_copy(first, sizeof(first), k->name);
+		} else if (vers_cmp(k->schema, code->schema) < 0) {
 			task_log(t, "verify: %s is at schema %s, its code at %s", k->name,
 			         k->schema[0] ? k->schema : "none", code->schema);
 			behind++;
@@ -566,6 +574,14 @@ static int run_verify(struct task *t, void *arg)
 			m->out->disabled++;
 		}
 	}
+	if (rc == 0 && missing)
+		rc = err_set(&m->a->err, DROVER_E_FAIL, m->new_domain,
+		             "after the updates %s%s %s still enabled but not on platform %s, and "
+		             "the site would run without %s: disable or uninstall %s on the site "
+		             "first, or add %s code to the target",
+		             first, missing > 1 ? " and others" : "", missing > 1 ? "are" : "is",
+		             m->to.name, missing > 1 ? "their code" : "its code",
+		             missing > 1 ? "them" : "it", missing > 1 ? "their" : "its");
 	if (rc == 0 && behind)
 		rc = err_set(&m->a->err, DROVER_E_FAIL, m->new_domain,
 		             "after the updates %zu package%s still below the target's schema (see "

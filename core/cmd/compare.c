@@ -187,8 +187,10 @@ const struct cmd cmd_compare = {
     .summary = "which platforms a site can move to, and what would change",
     .help = "For every other platform of the site's CMS (or only --to PLATFORM): eligible or\n"
             "blocked and why, and per package: error (an enabled package whose schema or\n"
-            "version would go down), warning (missing on the target: it will be disabled),\n"
-            "upgrade (updates will run) or unchanged. A change of major core (Drupal 7 to 8+,\n"
+            "version would go down), warning (missing on the target: the update must disable\n"
+            "it, as Drupal 7 to 9.0 and Magento do; a migrate fails and rolls back if it is\n"
+            "still enabled after the update, as Drupal 9.1 and later leave it), upgrade\n"
+            "(updates will run) or unchanged. A change of major core (Drupal 7 to 8+,\n"
             "Magento 1 to 2) is blocked: that needs a content migration. Platforms whose\n"
             "trees changed since their last scan are rescanned first; one site's schema is\n"
             "read from its database first (--all uses the schema as last verified).\n"

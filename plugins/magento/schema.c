@@ -27,7 +27,8 @@
  *     A module with patches but no setup_module row (declarative schema only) gets a row with
  *     schema "".
  *   - status: Magento 1, DISABLED for modules the platform does not load (inactive, or local
- *     ones while local modules are disabled), else ENABLED; Magento 2, DISABLED for modules
+ *     ones while local modules are disabled) and for resources no module of the platform
+ *     declares (a module whose code is gone: Magento runs nothing of it), else ENABLED; Magento 2, DISABLED for modules
  *     app/etc/config.php does not enable, else ENABLED (also when there is no config.php).
  * Rows come sorted by name.
  *
@@ -252,10 +253,10 @@ static int m1_resource(void *arg, uint32_t n, const char *const *cols)
 	rw = rows_get(q->rows, i >= 0 ? q->mod->v[i] : cols[0]);
 	if (rw == NULL)
 		return nomem(q->ctx);
+	if (i < 0 || !q->loaded[i])
+		rw->status = DROVER_SCHEMA_DISABLED;
 	if (i < 0)
 		rw->type = "";
-	else if (!q->loaded[i])
-		rw->status = DROVER_SCHEMA_DISABLED;
 	if (row_lower(rw, cols[1]) != 0 || (n > 2 && row_lower(rw, cols[2]) != 0) ||
 	    tf_names_add(&rw->updates, cols[0], strlen(cols[0])) != 0)
 		return nomem(q->ctx);

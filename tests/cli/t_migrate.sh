@@ -380,4 +380,61 @@ ok $? "once released, the first migrate completes"
 [ "$(platform_of busy.example.com)" = d7b ]
 ok $? "the site is on d7b"
 
+# --- modules missing on the target --------------------------------------------------------------
+# compare calls them warnings, "to be disabled by the update": Drupal 7 to 9.0 disable them in
+# update.php's update_fix_compatibility() (the update runner double does too), Magento loads no
+# module the platform does not declare. Drupal 9.1 and later keep them: the migrate must fail at
+# verify and roll back, not leave a site whose `site verify` reports an error.
+"$GEN" site --platform "$T/p/d7a" --cms drupal7 --domain gone.example.com --site-dir gone.example.com \
+	--db "sqlite:$T/db/gone.sqlite" >/dev/null
+d site import gone.example.com --platform d7a >/dev/null 2>&1
+[ "$(sql "$T/db/gone.sqlite" "SELECT status FROM system WHERE name = 'legacy'")" = 1 ]
+ok $? "Drupal 7: legacy is enabled on gone.example.com"
+run_d migrate gone.example.com --to d7nolegacy
+is_rc 0 "Drupal 7: a migrate to a platform without legacy"
+has "$T/err" "legacy was enabled before the move and is not now" "names the module it disabled"
+[ "$(sql "$(db_of gone.example.com)" "SELECT status FROM system WHERE name = 'legacy'")" = 0 ]
+ok $? "legacy is disabled in the new database (system.status 0)"
+run_d site verify gone.example.com
+is_rc 0 "site verify afterwards"
+hasnt "$T/out" "error:" "with no error"
+
+"$GEN" platform --cms drupal8 --out "$T/p/d8a" --modules 2 --seed 5 --module acme_tools:1.0.0:8100 >/dev/null
+"$GEN" platform --cms drupal8 --out "$T/p/d8b" --modules 2 --seed 5 >/dev/null
+for p in d8a d8b; do d platform add $p "$T/p/$p" >/dev/null 2>&1; done
+"$GEN" site --platform "$T/p/d8a" --cms drupal8 --domain d8.example.com --site-dir d8.example.com \
+	--db "sqlite:$T/db/d8.sqlite" >/dev/null
+d site import d8.example.com --platform d8a >/dev/null 2>&1
+ext() { sql "$1" "SELECT data FROM config WHERE collection = '' AND name = 'core.extension'"; }
+ext "$T/db/d8.sqlite" | grep -q '"acme_tools"'
+ok $? "Drupal 8.9: acme_tools is in core.extension"
+run_d migrate d8.example.com --to d8b
+is_rc 0 "Drupal 8.9: a migrate to a platform without acme_tools"
+has "$T/err" "acme_tools was enabled before the move and is not now" "names the module"
+! ext "$(db_of d8.example.com)" | grep -q '"acme_tools"'
+ok $? "the update took it out of core.extension"
+run_d site verify d8.example.com
+is_rc 0 "site verify afterwards"
+hasnt "$T/out" "error:" "with no error"
+
+"$GEN" platform --cms drupal10 --out "$T/p/d10none" --modules 3 --seed 3 >/dev/null
+d platform add d10none "$T/p/d10none" >/dev/null 2>&1
+run_d compare d10.example.com --to d10none
+has "$T/out" "missing on the target: to be disabled by the update" "Drupal 10: compare warns of acme_tools"
+snap
+run_d migrate d10.example.com --to d10none
+is_rc 1 "Drupal 10: the migrate fails (Drupal 9.1 and later keep a missing module enabled)"
+has "$T/err" "acme_tools is still enabled but not on platform d10none" "naming the module"
+has "$T/err" "was rolled back" "and saying the task was rolled back"
+state_check rolled_back "the site is where it was, online, nothing left behind"
+
+"$GEN" platform --cms openmage --out "$T/p/omnone" --modules 3 --seed 2 >/dev/null
+d platform add omnone "$T/p/omnone" >/dev/null 2>&1
+run_d migrate shop.example.com --to omnone
+is_rc 0 "OpenMage: a migrate to a platform without Acme_Blog"
+has "$T/err" "Acme_Blog was enabled before the move and is not now" "names the module"
+run_d site verify shop.example.com
+is_rc 0 "site verify afterwards"
+hasnt "$T/out" "error:" "with no error (Magento runs nothing of a module it does not declare)"
+
 done_testing
