@@ -294,7 +294,11 @@ int wp_health(struct drover_ctx *ctx, const struct drover_site *site, drover_che
 	memset(&st, 0, sizeof(st));
 	st.struct_size = sizeof(st);
 	if (wp_settings_read(ctx, site, &st) != 0) {
-		(void)wp_fmt(msg, sizeof(msg), "%s: cannot read the settings", ws.settings);
+		/* The read's own words (what host->error recorded) go into the check; health
+		 * itself succeeds, so the core does not report them again. */
+		(void)wp_fmt(msg, sizeof(msg), "%s: %s", ws.settings,
+		             ctx->err && ctx->err->message[0] ? ctx->err->message
+		                                              : "cannot read the settings");
 		return check(cb, arg, DROVER_CHECK_FAILED, "settings", msg);
 	}
 	memset(st.password, 0, sizeof(st.password));
