@@ -14,6 +14,8 @@
 #define EXIT_USAGE   2 /* bad usage or configuration */
 #define EXIT_REFUSED 3 /* refused by preflight */
 
+struct jw;
+
 struct app {
 	/* global options */
 	const char *config_path;
@@ -25,6 +27,9 @@ struct app {
 	int have_ldr;
 	struct reg *reg; /* opened on demand by inv_registry() */
 	struct drover_error err;
+	/* With --json: an array a batch command is writing, which results go into as elements
+	 * (NULL: each result is a document of its own). */
+	struct jw *json_into;
 };
 
 /* Load the configuration once; 0 or an error in a->err. */

@@ -32,6 +32,7 @@
 #include "error.h"
 #include "host.h"
 #include "inventory.h"
+#include "json.h"
 #include "restore.h"
 #include "util.h"
 #include "version.h"
@@ -1356,15 +1357,93 @@ static int load(struct app *a, struct mig *m, const char *domain, const char *to
 	return 0;
 }
 
-static void print_plan(struct mig *m, const char *kind)
+static int plan_step(struct mig *m, size_t i)
 {
-	printf("%s %s%s%s: %s -> %s (%s)\n", kind, m->site.domain,
-	       strcmp(m->new_domain, m->site.domain) ? " as " : "",
-	       strcmp(m->new_domain, m->site.domain) ? m->new_domain : "", m->from.name, m->to.name,
-	       m->new_site_dir[0] ? m->new_site_dir : "platform root");
-	for (size_t i = 0; move_steps[i]; i++)
-		if (move_steps[i] != &s_forget && (!m->clone || move_steps[i] != &s_maintenance))
-			printf("  %zu. %s\n", i + 1, move_steps[i]->name);
+	return move_steps[i] != &s_forget && (!m->clone || move_steps[i] != &s_maintenance);
+}
+
+/* --dry-run: the plan and, for another platform, the compare verdict; text or --json. */
+static int dry_run(struct app *a, struct mig *m, const char *kind)
+{
+	struct cmp_cache *cache = NULL;
+	struct cmp_result r;
+	const struct cmp_target *v = NULL;
+	char msg[512];
+	struct jw own, *jp = a->json_into ? a->json_into : &own;
+	int rc = 0;
+
+	memset(&r, 0, sizeof(r));
+	if (m->to.id != m->from.id &&
+	    (rc = cmp_site(a, &m->site, m->to.name, 1, &cache, &r)) == 0 && r.n)
+		v = &r.t[0];
+	if (rc == 0 && v && !v->eligible)
+		rc = err_set(&a->err, DROVER_E_REFUSED, m->to.name, "refused: %s", v->reasons[0]);
+	m->out->planned = 1;
+	if (a->json) {
+		if (!a->json_into)
+			jw_init(jp, stdout);
+		jw_obj_begin(jp);
+		jw_kstr(jp, "kind", kind);
+		jw_kstr(jp, "site", m->site.domain);
+		jw_kstr(jp, "new_domain", m->new_domain);
+		jw_kstr(jp, "from", m->from.name);
+		jw_kstr(jp, "to", m->to.name);
+		jw_kstr(jp, "site_dir", m->new_site_dir);
+		jw_key(jp, "steps");
+		jw_arr_begin(jp);
+		for (size_t i = 0; move_steps[i]; i++)
+			if (plan_step(m, i))
+				jw_str(jp, move_steps[i]->name);
+		jw_arr_end(jp);
+		jw_key(jp, "eligible");
+		if (v)
+			jw_bool(jp, v->eligible);
+		else
+			jw_bool(jp, rc == 0);
+		jw_key(jp, "reasons");
+		jw_arr_begin(jp);
+		for (size_t i = 0; v && i < v->n_reasons; i++)
+			jw_str(jp, v->reasons[i]);
+		jw_arr_end(jp);
+		jw_key(jp, "packages");
+		jw_arr_begin(jp);
+		for (size_t i = 0; v && i < v->n; i++) {
+			if (v->pk[i].verdict == CMP_UNCHANGED)
+				continue;
+			jw_obj_begin(jp);
+			jw_kstr(jp, "name", v->pk[i].name);
+			jw_kstr(jp, "verdict", cmp_verdict_name(v->pk[i].verdict));
+			jw_kstr(jp, "message", cmp_pkg_message(&v->pk[i], msg, sizeof(msg)));
+			jw_obj_end(jp);
+		}
+		jw_arr_end(jp);
+		jw_kstr(jp, "error", rc ? a->err.message : NULL);
+		jw_obj_end(jp);
+		if (!a->json_into)
+			jw_end(jp);
+	} else {
+		printf("%s %s%s%s: %s -> %s (%s)\n", kind, m->site.domain,
+		       strcmp(m->new_domain, m->site.domain) ? " as " : "",
+		       strcmp(m->new_domain, m->site.domain) ? m->new_domain : "", m->from.name,
+		       m->to.name, m->new_site_dir[0] ? m->new_site_dir : "platform root");
+		for (size_t i = 0; move_steps[i]; i++)
+			if (plan_step(m, i))
+				printf("  %zu. %s\n", i + 1, move_steps[i]->name);
+		if (v) {
+			printf("verdict: %s\n", v->eligible ? "eligible" : "BLOCKED");
+			for (size_t i = 0; i < v->n_reasons; i++)
+				printf("  blocked: %s\n", v->reasons[i]);
+			for (size_t i = 0; i < v->n; i++)
+				if (v->pk[i].verdict != CMP_UNCHANGED)
+					printf("  %-8s %-28s %s\n",
+					       cmp_verdict_name(v->pk[i].verdict), v->pk[i].name,
+					       cmp_pkg_message(&v->pk[i], msg, sizeof(msg)));
+		}
+	}
+	if (m->to.id != m->from.id)
+		cmp_result_free(&r);
+	cmp_cache_free(cache);
+	return rc;
 }
 
 static int move(struct app *a, struct mig *m, const char *kind, struct mig_result *out)
@@ -1377,33 +1456,8 @@ static int move(struct app *a, struct mig *m, const char *kind, struct mig_resul
 	m->out = out;
 	(void)str_fmt(args, sizeof(args), "%s -> %s on %s", m->site.domain, m->new_domain,
 	              m->to.name);
-	if (m->flags & MIG_DRY_RUN) {
-		struct cmp_cache *cache = NULL;
-		struct cmp_result r;
-		print_plan(m, kind);
-		if (m->to.id != m->from.id) {
-			char msg[512];
-			if ((rc = cmp_site(a, &m->site, m->to.name, 1, &cache, &r)) == 0 && r.n) {
-				printf("verdict: %s\n", r.t[0].eligible ? "eligible" : "BLOCKED");
-				for (size_t i = 0; i < r.t[0].n_reasons; i++)
-					printf("  blocked: %s\n", r.t[0].reasons[i]);
-				for (size_t i = 0; i < r.t[0].n; i++)
-					if (r.t[0].pk[i].verdict != CMP_UNCHANGED)
-						printf("  %-8s %-28s %s\n",
-						       cmp_verdict_name(r.t[0].pk[i].verdict),
-						       r.t[0].pk[i].name,
-						       cmp_pkg_message(&r.t[0].pk[i], msg,
-						                       sizeof(msg)));
-				if (!r.t[0].eligible)
-					rc = err_set(&a->err, DROVER_E_REFUSED, m->to.name,
-					             "refused: %s", r.t[0].reasons[0]);
-			}
-			cmp_result_free(&r);
-			cmp_cache_free(cache);
-			return rc;
-		}
-		return 0;
-	}
+	if (m->flags & MIG_DRY_RUN)
+		return dry_run(a, m, kind);
 	/* What was enabled before, to name what the move disabled. */
 	if (!m->deleting && inv_site_verify(a, &m->site, &m->before) != 0)
 		return a->err.code;

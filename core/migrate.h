@@ -17,6 +17,7 @@ struct mig_result {
 	char backup_path[PATH_MAX];
 	char domain[256], platform[REG_NAME_MAX], database[PATH_MAX];
 	size_t upgrades, disabled;
+	int planned; /* --dry-run: the plan was printed */
 };
 
 /* migrate DOMAIN --to PLATFORM [--rename NEW]: the upgrade path. */

@@ -1,13 +1,26 @@
 /* migrate.c: drover migrate | rename | clone | delete | rollback. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cmd.h"
 #include "error.h"
+#include "inventory.h"
 #include "json.h"
 #include "migrate.h"
 #include "util.h"
+
+static void result_fields(struct jw *j, const struct mig_result *r)
+{
+	jw_kint(j, "task", r->task_id);
+	jw_kstr(j, "site", r->domain);
+	jw_kstr(j, "platform", r->platform);
+	jw_kstr(j, "database", r->database);
+	jw_kint(j, "backup", r->backup_id);
+	jw_kstr(j, "backup_path", r->backup_path);
+	jw_kint(j, "disabled", (int64_t)r->disabled);
+}
 
 static void report(struct app *a, const char *what, const struct mig_result *r)
 {
@@ -15,13 +28,7 @@ static void report(struct app *a, const char *what, const struct mig_result *r)
 		struct jw j;
 		jw_init(&j, stdout);
 		jw_obj_begin(&j);
-		jw_kint(&j, "task", r->task_id);
-		jw_kstr(&j, "site", r->domain);
-		jw_kstr(&j, "platform", r->platform);
-		jw_kstr(&j, "database", r->database);
-		jw_kint(&j, "backup", r->backup_id);
-		jw_kstr(&j, "backup_path", r->backup_path);
-		jw_kint(&j, "disabled", (int64_t)r->disabled);
+		result_fields(&j, r);
 		jw_obj_end(&j);
 		jw_end(&j);
 	} else if (!a->quiet) {
@@ -45,7 +52,7 @@ static int failed(struct app *a, const struct mig_result *r)
 struct opts {
 	const char *pos[2];
 	int n;
-	const char *to, *rename, *platform;
+	const char *to, *rename, *platform, *from;
 	unsigned flags;
 };
 
@@ -57,7 +64,9 @@ static int parse(const char *cmd, int argc, char **argv, struct opts *o)
 	for (int i = 1; i < argc; i++) {
 		if ((rc = cmd_opt_value(cmd, argc, argv, &i, "--to", &o->to)) ||
 		    (rc = cmd_opt_value(cmd, argc, argv, &i, "--rename", &o->rename)) ||
-		    (rc = cmd_opt_value(cmd, argc, argv, &i, "--platform", &o->platform))) {
+		    (rc = cmd_opt_value(cmd, argc, argv, &i, "--platform", &o->platform)) ||
+		    (strcmp(cmd, "migrate") == 0 &&
+		     (rc = cmd_opt_value(cmd, argc, argv, &i, "--all-from", &o->from)))) {
 			if (rc < 0)
 				return EXIT_USAGE;
 		} else if (cmd_opt_flag(argv, i, "--strict")) {
@@ -77,6 +86,95 @@ static int parse(const char *cmd, int argc, char **argv, struct opts *o)
 	return 0;
 }
 
+struct domains {
+	char (*v)[256];
+	size_t n;
+};
+
+static int collect(void *arg, const struct reg_site *s)
+{
+	struct domains *l = arg;
+	char(*v)[256] = realloc(l->v, (l->n + 1) * sizeof(*v));
+
+	if (!v)
+		return DROVER_E_NOMEM;
+	l->v = v;
+	(void)str_copy(l->v[l->n++], sizeof(*v), s->domain);
+	return 0;
+}
+
+/*
+ * migrate --all-from FROM --to TO: every site of FROM, one after the other, each its own task.
+ * A site that fails is rolled back (its task says why) and the next one goes on; the exit code
+ * is the worst outcome: 1 if any failed, else 3 if any was refused, else 0.
+ */
+static int migrate_all(struct app *a, const char *from, const struct opts *o)
+{
+	size_t done = 0, refused = 0, bad = 0;
+	struct domains l = {0};
+	struct reg_platform p;
+	struct reg *reg;
+	struct jw j;
+
+	if (inv_registry(a, &reg) != 0)
+		return app_fail(a);
+	if (reg_platform_get(reg, from, &p, &a->err) == DROVER_E_NOTFOUND) {
+		err_set(&a->err, DROVER_E_NOTFOUND, from,
+		        "no platform named %s: see 'drover "
+		        "platform list'",
+		        from);
+		return app_fail(a);
+	}
+	if (a->err.code || reg_site_foreach(reg, p.id, collect, &l, &a->err) != 0) {
+		free(l.v);
+		return app_fail(a);
+	}
+	if (a->json) {
+		jw_init(&j, stdout);
+		jw_arr_begin(&j);
+		a->json_into = &j; /* --dry-run: each plan is an element */
+	}
+	for (size_t i = 0; i < l.n; i++) {
+		struct mig_result r;
+		int code = EXIT_DONE;
+
+		err_clear(&a->err);
+		memset(&r, 0, sizeof(r));
+		if (mig_migrate(a, l.v[i], o->to, NULL, o->flags, &r) != 0) {
+			code = failed(a, &r) == EXIT_REFUSED ? EXIT_REFUSED : EXIT_FAILED;
+			refused += code == EXIT_REFUSED;
+			bad += code == EXIT_FAILED;
+		} else {
+			done++;
+		}
+		if (a->json && !r.planned) {
+			jw_obj_begin(&j);
+			jw_kstr(&j, "result",
+			        code == EXIT_DONE
+			            ? (o->flags & MIG_DRY_RUN ? "eligible" : "migrated")
+			        : code == EXIT_REFUSED ? "refused"
+			                               : "failed");
+			(void)str_copy(r.domain, sizeof(r.domain), l.v[i]);
+			result_fields(&j, &r);
+			jw_kstr(&j, "error", code == EXIT_DONE ? NULL : a->err.message);
+			jw_obj_end(&j);
+		} else if (code == EXIT_DONE && !(o->flags & MIG_DRY_RUN)) {
+			report(a, "migrated", &r);
+		}
+	}
+	if (a->json) {
+		a->json_into = NULL;
+		jw_arr_end(&j);
+		jw_end(&j);
+	} else if (!a->quiet) {
+		printf("%s -> %s: %zu site%s %s, %zu refused, %zu failed\n", from, o->to, done,
+		       done == 1 ? "" : "s", o->flags & MIG_DRY_RUN ? "eligible" : "migrated",
+		       refused, bad);
+	}
+	free(l.v);
+	return bad ? EXIT_FAILED : refused ? EXIT_REFUSED : EXIT_DONE;
+}
+
 static int migrate_run(struct app *a, int argc, char **argv)
 {
 	struct mig_result r;
@@ -85,6 +183,13 @@ static int migrate_run(struct app *a, int argc, char **argv)
 
 	if (rc)
 		return rc;
+	if (o.from) {
+		if (o.n != 0 || !o.to || o.rename)
+			return app_usage("migrate",
+			                 "--all-from PLATFORM takes --to PLATFORM and no site "
+			                 "DOMAIN or --rename");
+		return migrate_all(a, o.from, &o);
+	}
 	if (o.n != 1 || !o.to)
 		return app_usage("migrate", "give a site DOMAIN and --to PLATFORM");
 	if (mig_migrate(a, o.pos[0], o.to, o.rename, o.flags, &r) != 0)
@@ -177,7 +282,8 @@ static int rollback_run(struct app *a, int argc, char **argv)
 const struct cmd cmd_migrate = {
     .name = "migrate",
     .run = migrate_run,
-    .usage = "drover migrate DOMAIN --to PLATFORM [--rename NEWDOMAIN] [--strict] [--dry-run]",
+    .usage = "drover migrate DOMAIN --to PLATFORM [--rename NEWDOMAIN] [--strict] [--dry-run]\n"
+             "       drover migrate --all-from PLATFORM --to PLATFORM [--strict] [--dry-run]",
     .summary = "move a site to another platform (the upgrade path), all or nothing",
     .help = "Steps, each journaled and undone in reverse on failure: preflight (rescan,\n"
             "compare, refuse errors and major core changes; --strict refuses warnings),\n"
@@ -186,7 +292,11 @@ const struct cmd cmd_migrate = {
             "post-verify (every package at the target's schema; --strict fails on modules\n"
             "the move disabled), then the switch (the point of no return): the new copy\n"
             "online, the registry moved, the old copy and database removed.\n"
-            "--dry-run prints the plan and the compare verdict and changes nothing.\n",
+            "--dry-run prints the plan and the compare verdict and changes nothing.\n"
+            "--all-from PLATFORM migrates every site of PLATFORM, one after the other, each\n"
+            "its own task: a site that fails is rolled back and the next one goes on. A\n"
+            "summary line ends the run (--json: one object per site, with its result and\n"
+            "error); the exit code is 1 if any site failed, else 3 if any was refused.\n",
 };
 
 const struct cmd cmd_rename = {

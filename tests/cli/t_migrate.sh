@@ -437,4 +437,41 @@ run_d site verify shop.example.com
 is_rc 0 "site verify afterwards"
 hasnt "$T/out" "error:" "with no error (Magento runs nothing of a module it does not declare)"
 
+# --- migrate --all-from: every site of a platform, each its own task -----------------------------
+"$GEN" platform --cms drupal7 --core-version 7.101 --out "$T/p/bf" --modules 3 --seed 1 \
+	--module views:7.x-3.20:7301 --module ctools:7.x-1.15:7100 >/dev/null
+"$GEN" platform --cms drupal7 --core-version 7.103 --out "$T/p/bt" --modules 3 --seed 1 \
+	--module views:7.x-3.24:7302 --module ctools:7.x-1.19:7100 >/dev/null
+for p in bf bt; do d platform add $p "$T/p/$p" >/dev/null 2>&1; done
+for s in b1 b2 b3; do
+	extra=
+	[ $s = b2 ] && extra="--schema views:7303"
+	# shellcheck disable=SC2086 # the option and its value
+	"$GEN" site --platform "$T/p/bf" --cms drupal7 --domain $s.example.com --site-dir $s.example.com \
+		--db "sqlite:$T/db/$s.sqlite" $extra >/dev/null
+	d site import $s.example.com --platform bf >/dev/null 2>&1
+done
+run_d migrate --all-from bf b1.example.com --to bt
+is_rc 2 "--all-from with a site DOMAIN is a usage error"
+run_d migrate --all-from nosuch --to bt
+is_rc 2 "--all-from an unknown platform"
+has "$T/err" "no platform named nosuch" "says so"
+snap
+run_d migrate --all-from bf --to bt --dry-run --json
+is_rc 3 "--all-from --dry-run: exit 3, one site would be refused"
+json_get "$T/out" '" ".join("%s:%s" % (p["site"], p["eligible"]) for p in d)' >"$T/plans"
+[ "$(cat "$T/plans")" = "b1.example.com:True b2.example.com:False b3.example.com:True" ]
+ok $? "--json: one plan per site, with its verdict ($(cat "$T/plans"))"
+state_check unchanged "and changes nothing"
+run_d migrate --all-from bf --to bt
+is_rc 3 "--all-from: exit 3 when a site was refused and none failed"
+has "$T/out" "bf -> bt: 2 sites migrated, 1 refused, 0 failed" "a summary line"
+has "$T/err" "b2.example.com cannot move to platform bt" "the refusal, in its one line"
+[ "$(platform_of b1.example.com) $(platform_of b2.example.com) $(platform_of b3.example.com)" = "bt bf bt" ]
+ok $? "b1 and b3 moved to bt, b2 stayed on bf, each its own task"
+run_d site verify b3.example.com
+is_rc 0 "a moved site verifies"
+[ "$(schema_of b3.example.com views)" = 7302 ]
+ok $? "with its updates run (views at 7302)"
+
 done_testing
