@@ -441,9 +441,21 @@ static int load_and_point(struct mig *m, const char *dumps, const char *root, co
 		(void)str_copy(st.database, sizeof(st.database), m->new_db.database);
 		(void)str_copy(st.username, sizeof(st.username), m->new_db.user);
 		(void)str_copy(st.password, sizeof(st.password), m->new_db.password);
-		(void)str_copy(st.host, sizeof(st.host),
-		               m->new_db.socket[0] || !m->new_db.host[0] ? "localhost"
-		                                                         : m->new_db.host);
+		/* A socket is "localhost" (the client's default socket), unless the settings
+		 * already name a socket path: then they can, and the server's own path is the
+		 * one that reaches the new database. */
+		if (m->new_db.socket[0] && strchr(st.host, '/') != NULL) {
+			if (str_copy(st.host, sizeof(st.host), m->new_db.socket) != 0) {
+				memset(&st, 0, sizeof(st));
+				return err_set(
+				    &m->a->err, DROVER_E_RANGE, m->new_db.socket,
+				    "the socket path is too long for the site's settings");
+			}
+		} else {
+			(void)str_copy(st.host, sizeof(st.host),
+			               m->new_db.socket[0] || !m->new_db.host[0] ? "localhost"
+			                                                         : m->new_db.host);
+		}
 		st.port = m->new_db.socket[0] ? 0 : (uint32_t)m->new_db.port;
 	}
 	host_ctx_init(&ctx, m->ad, &m->a->err);
