@@ -299,6 +299,20 @@ ok $? "the site's files are in place, and the platform's .htaccess where the sit
 ok $? "with every file only the platform had, and nothing set aside left behind"
 run_d rollback "$(last_task)"
 is_rc 0 "rollback"
+# Without update_command a Magento 1 move runs m1-update.php; when it is missing, the task fails
+# like any other (exit 1, rolled back), though the error is "not found".
+cat >"$T/norunner.cfg" <<CFG
+data_dir = "$T/data";
+builtin_plugins = false;
+plugin_dirs = [ "$SHIPPED_ADAPTERS" ];
+adapters: { magento: { m1_runner = "$T/no-such-m1-update.php"; }; };
+CFG
+snap
+run --config "$T/norunner.cfg" migrate shop.example.com --to omb
+is_rc 1 "a missing Magento 1 update runner fails the migrate"
+has "$T/err" "update runner $T/no-such-m1-update.php is missing" "naming the runner"
+has "$T/err" "was rolled back" "and saying the task was rolled back"
+state_check rolled_back "the site is where it was"
 
 # --- Drupal 10 -> 10: drush is absent, update_command runs the updates --------------------------
 "$GEN" platform --cms drupal10 --out "$T/p/d10a" --modules 3 --seed 3 --module acme_tools:1.0.0:10100 >/dev/null
