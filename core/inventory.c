@@ -467,7 +467,14 @@ static int db_params_from(struct app *a, const struct cfg_db_server *srv,
 	(void)str_copy(p->database, sizeof(p->database), st->database);
 	(void)str_copy(p->user, sizeof(p->user), st->username);
 	(void)str_copy(p->password, sizeof(p->password), st->password);
-	/* The site's host when it names one, the server's socket when the site says localhost. */
+	/* The site's host when it names one, the server's socket when the site says localhost; a
+	 * host with a '/' is a socket path (adapters report Magento's "host" that way). */
+	if (strchr(st->host, '/') != NULL) {
+		(void)str_copy(p->socket, sizeof(p->socket), st->host);
+		(void)str_copy(p->host, sizeof(p->host), "localhost");
+		p->port = 0;
+		return 0;
+	}
 	if ((!st->host[0] || strcmp(st->host, "localhost") == 0) && srv->socket[0])
 		(void)str_copy(p->socket, sizeof(p->socket), srv->socket);
 	(void)str_copy(p->host, sizeof(p->host), st->host[0] ? st->host : srv->host);

@@ -7,6 +7,8 @@
  *   backup        a backup of the source, kept                  (a rollback never deletes it)
  *   create_db     a new database and user on the site's server  undo: drop them
  *   place_files   the site's files into the target via staging  undo: remove what was placed
+ *                 (what a one-site platform's code ships there, e.g. OpenMage's media/ and
+ *                 var/, is set aside; undo: put back; finish: remove)
  *   import        the dump into the new database, credentials   (covered by the two above)
  *   update        path and URL fix-ups, updates, cache clear    (on the new copy only)
  *   verify        every package at the target's schema          (nothing to undo)
@@ -18,6 +20,7 @@
  */
 #include "migrate.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -49,6 +52,7 @@ struct mig {
 	struct db_params new_db;
 	struct bk_result backup;
 	char staging[PATH_MAX];
+	char shipped[PATH_MAX]; /* what the target's code had where the site's files go */
 	struct bk_manifest man;
 	struct inv_site_schema before;
 	struct mig_result *out;
@@ -335,12 +339,94 @@ static int undo_create_db(struct app *a, const char *data)
 	return rc;
 }
 
+/* Hard-link into `live` every file of `shipped` (what the target platform's code had there)
+ * that the site's copy lacks: a release's .htaccess files stay where the site's files have
+ * none. Links, so that an undo, which removes `live` and puts `shipped` back, finds it whole. */
+static int link_missing(const char *shipped, const char *live, int depth)
+{
+	struct stat st;
+	struct dirent *e;
+	DIR *d;
+	int rc = 0;
+
+	if (depth > 64 || lstat(shipped, &st) != 0 || !S_ISDIR(st.st_mode) ||
+	    lstat(live, &st) != 0 || !S_ISDIR(st.st_mode) || (d = opendir(shipped)) == NULL)
+		return 0;
+	while (rc == 0 && (e = readdir(d)) != NULL) {
+		char from[PATH_MAX], to[PATH_MAX];
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (path_join(from, sizeof(from), shipped, e->d_name) ||
+		    path_join(to, sizeof(to), live, e->d_name) || lstat(from, &st) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			if (mkdir(to, st.st_mode & 07777) != 0 && errno != EEXIST)
+				rc = -1;
+			else
+				rc = link_missing(from, to, depth + 1);
+		} else if (S_ISREG(st.st_mode) && link(from, to) != 0 && errno != EEXIST) {
+			rc = -1;
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+/* The target has `rel` already. A platform that hosts one site (preflight checked it hosts
+ * none) ships it with its code, as every OpenMage release ships media/ and var/ with their
+ * .htaccess: it is set aside under m->shipped (back on undo, removed by the finish), and the
+ * site's copy takes its place. On a multisite platform it is another site's. */
+static int set_aside(struct task *t, struct mig *m, const char *rel, const char *live, int i)
+{
+	char aside[PATH_MAX], key[16];
+	int rc;
+
+	if (m->ad->desc->caps & DROVER_CAP_MULTISITE)
+		return err_set(&m->a->err, DROVER_E_EXISTS, live,
+		               "the target already has %s: another site's? Remove it or choose "
+		               "another name",
+		               rel);
+	if (!m->shipped[0]) {
+		if (str_fmt(m->shipped, sizeof(m->shipped), "%s/.drover-shipped-XXXXXX",
+		            m->to.path) != 0 ||
+		    !mkdtemp(m->shipped))
+			return err_set(&m->a->err, DROVER_E_IO, m->to.path,
+			               "cannot create a directory in the target: %s",
+			               strerror(errno));
+		jset(t, "to_root", m->to.path);
+		jset(t, "shipped", m->shipped);
+	}
+	(void)str_fmt(key, sizeof(key), "s%d", i);
+	jset(t, key, rel);
+	if ((rc = task_save(t)) != 0)
+		return rc;
+	if (path_join(aside, sizeof(aside), m->shipped, rel) != 0)
+		return err_set(&m->a->err, DROVER_E_RANGE, rel, "path too long");
+	{
+		char parent[PATH_MAX], *slash;
+		(void)str_copy(parent, sizeof(parent), aside);
+		if ((slash = strrchr(parent, '/')) != NULL) {
+			*slash = '\0';
+			(void)path_mkdirs(parent, 0700);
+		}
+	}
+	if (rename(live, aside) != 0)
+		return err_set(&m->a->err, DROVER_E_IO, live,
+		               "cannot set %s of the target aside: %s", rel, strerror(errno));
+	task_log(t,
+	         "place_files: %s came with platform %s's code: the site's replaces it, files "
+	         "only the platform's had are kept",
+	         rel, m->to.name);
+	return 0;
+}
+
 static int run_place_files(struct task *t, void *arg)
 {
 	struct mig *m = arg;
 	char live[PATH_MAX], rel[PATH_MAX], staged[PATH_MAX], key[16];
 	struct stat st;
-	int rc, placed = 0;
+	int rc, placed = 0, aside = 0;
 
 	if (str_fmt(m->staging, sizeof(m->staging), "%s/.drover-staging-XXXXXX", m->to.path) != 0 ||
 	    !mkdtemp(m->staging))
@@ -363,12 +449,8 @@ static int run_place_files(struct task *t, void *arg)
 			               "path too long");
 		if (lstat(staged, &st) != 0)
 			continue; /* the site had not created it */
-		if (lstat(live, &st) == 0)
-			return err_set(
-			    &m->a->err, DROVER_E_EXISTS, live,
-			    "the target already has %s: another site's? Remove it or choose "
-			    "another name",
-			    rel);
+		if (lstat(live, &st) == 0 && (rc = set_aside(t, m, rel, live, aside++)) != 0)
+			return rc;
 		(void)str_fmt(key, sizeof(key), "p%d", placed++);
 		jset(t, key, live);
 		if ((rc = task_save(t)) != 0)
@@ -384,13 +466,18 @@ static int run_place_files(struct task *t, void *arg)
 		if (rename(staged, live) != 0)
 			return err_set(&m->a->err, DROVER_E_IO, live,
 			               "cannot place the site's files: %s", strerror(errno));
+		if (m->shipped[0] && path_join(staged, sizeof(staged), m->shipped, rel) == 0 &&
+		    link_missing(staged, live, 0) != 0)
+			return err_set(&m->a->err, DROVER_E_IO, live,
+			               "cannot keep the target's own files in %s: %s", rel,
+			               strerror(errno));
 	}
 	return 0;
 }
 
 static int undo_place_files(struct app *a, const char *data)
 {
-	char path[PATH_MAX], key[16];
+	char path[PATH_MAX], key[16], shipped[PATH_MAX], root[PATH_MAX];
 	int rc = 0;
 
 	for (int i = 0;; i++) {
@@ -400,6 +487,34 @@ static int undo_place_files(struct app *a, const char *data)
 		if (path_remove_tree(path) != 0 && rc == 0)
 			rc = err_set(&a->err, DROVER_E_IO, path,
 			             "cannot remove what was placed: %s", strerror(errno));
+	}
+	/* What the target's code had there goes back, in reverse order. */
+	if (jdata_get(data, "shipped", shipped, sizeof(shipped)) &&
+	    jdata_get(data, "to_root", root, sizeof(root))) {
+		int n = 0;
+
+		for (;; n++) {
+			(void)str_fmt(key, sizeof(key), "s%d", n);
+			if (!jdata_get(data, key, path, sizeof(path)))
+				break;
+		}
+		while (n-- > 0) {
+			char rel[PATH_MAX], aside[PATH_MAX];
+			struct stat st;
+
+			(void)str_fmt(key, sizeof(key), "s%d", n);
+			if (!jdata_get(data, key, rel, sizeof(rel)) ||
+			    path_join(aside, sizeof(aside), shipped, rel) ||
+			    path_join(path, sizeof(path), root, rel) || lstat(aside, &st) != 0)
+				continue; /* never set aside */
+			if (rename(aside, path) != 0 && rc == 0)
+				rc = err_set(&a->err, DROVER_E_IO, path,
+				             "cannot put the target's own %s back: %s", rel,
+				             strerror(errno));
+		}
+		if (rc == 0 && path_remove_tree(shipped) != 0)
+			rc = err_set(&a->err, DROVER_E_IO, shipped, "cannot remove %s: %s", shipped,
+			             strerror(errno));
 	}
 	if (jdata_get(data, "staging", path, sizeof(path)) && path_remove_tree(path) != 0 &&
 	    rc == 0)
@@ -442,9 +557,21 @@ static int load_and_point(struct mig *m, const char *dumps, const char *root, co
 		(void)str_copy(st.database, sizeof(st.database), m->new_db.database);
 		(void)str_copy(st.username, sizeof(st.username), m->new_db.user);
 		(void)str_copy(st.password, sizeof(st.password), m->new_db.password);
-		(void)str_copy(st.host, sizeof(st.host),
-		               m->new_db.socket[0] || !m->new_db.host[0] ? "localhost"
-		                                                         : m->new_db.host);
+		/* A socket is "localhost" (the client's default socket), unless the settings
+		 * already name a socket path: then they can, and the server's own path is the
+		 * one that reaches the new database. */
+		if (m->new_db.socket[0] && strchr(st.host, '/') != NULL) {
+			if (str_copy(st.host, sizeof(st.host), m->new_db.socket) != 0) {
+				memset(&st, 0, sizeof(st));
+				return err_set(
+				    &m->a->err, DROVER_E_RANGE, m->new_db.socket,
+				    "the socket path is too long for the site's settings");
+			}
+		} else {
+			(void)str_copy(st.host, sizeof(st.host),
+			               m->new_db.socket[0] || !m->new_db.host[0] ? "localhost"
+			                                                         : m->new_db.host);
+		}
 		st.port = m->new_db.socket[0] ? 0 : (uint32_t)m->new_db.port;
 	}
 	host_ctx_init(&ctx, m->ad, &m->a->err);
@@ -637,6 +764,10 @@ static int finish_switch(struct app *a, const char *data)
 	struct db_params p;
 	int rc = 0, n = 0;
 
+	/* What the target's code had where the site's files went (see set_aside). */
+	if (jdata_get(data, "shipped", path, sizeof(path)) && path_remove_tree(path) != 0)
+		return err_set(&a->err, DROVER_E_IO, path, "cannot remove %s: %s", path,
+		               strerror(errno));
 	if (strcmp(jget(data, "clone", clone, sizeof(clone)), "1") == 0) {
 		record_moved(a, data);
 		return 0; /* the source stays */
@@ -722,6 +853,8 @@ static int run_switch(struct task *t, void *arg)
 	note_old_site(t, m);
 	jset(t, "old_root", m->from.path);
 	jset(t, "new_domain", m->new_domain);
+	if (m->shipped[0])
+		jset(t, "shipped", m->shipped);
 	for (size_t i = 0; i < m->man.n_files; i++) {
 		if (nested(m->man.files, i))
 			continue;

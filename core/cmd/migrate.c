@@ -42,6 +42,10 @@ static int failed(struct app *a, const struct mig_result *r)
 {
 	int code = app_fail(a);
 
+	/* Once its task has begun, a failure is a failed task, rolled back, whatever its error
+	 * (a missing file, a path the target already has); a preflight refusal stays 3. */
+	if (r->task_id && code == EXIT_USAGE)
+		code = EXIT_FAILED;
 	if (r->task_id && code == EXIT_FAILED && !a->quiet)
 		fprintf(stderr, "drover: task %lld was rolled back; see 'drover task show %lld'\n",
 		        (long long)r->task_id, (long long)r->task_id);

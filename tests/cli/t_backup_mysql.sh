@@ -135,8 +135,11 @@ CREATE USER m1site@localhost IDENTIFIED BY '$M1PW'; GRANT ALL ON m1shop.* TO m1s
 	--db mysql:d7site --db-user d7site --db-password "$D7PW" --mysql-defaults "$MYSQL_DEFAULTS" \
 	--rows 2000 >/dev/null
 "$GEN" platform --cms magento1 --out "$T/p/m1" --modules 3 --seed 52 >/dev/null
+# The Magento site reaches the server through its socket path: Magento takes a host with a '/'
+# as a unix socket, and "localhost" would mean the client library's default socket instead.
 "$GEN" site --platform "$T/p/m1" --cms magento1 --domain shop.example.org --db mysql:m1shop \
-	--db-user m1site --db-password "$M1PW" --mysql-defaults "$MYSQL_DEFAULTS" --rows 2000 >/dev/null
+	--db-user m1site --db-password "$M1PW" --db-host "$MYSQL_SOCKET" \
+	--mysql-defaults "$MYSQL_DEFAULTS" --rows 2000 >/dev/null
 d platform add d7 "$T/p/d7" >/dev/null && d platform add m1 "$T/p/m1" >/dev/null &&
 	d site import www.example.org --platform d7 >/dev/null &&
 	d site import shop.example.org --platform m1 >/dev/null || echo "Bail out! could not set up the sites"
@@ -279,6 +282,8 @@ roundtrip() { # roundtrip d7|m1 DOMAIN OLD_DB OLD_USER OLD_PASSWORD
 	m1)
 		has "$root/$sf" "<dbname><![CDATA[$newdb]]></dbname>" "$cms: local.xml names the new database"
 		hasnt "$root/$sf" "$oldpw" "$cms: and no longer has the old password"
+		has "$root/$sf" "<host><![CDATA[$MYSQL_SOCKET]]></host>" \
+			"$cms: and still the socket path as its host, the db server's socket"
 		;;
 	esac
 

@@ -275,6 +275,44 @@ is_rc 0 "rollback"
 [ "$(platform_of shop.example.com)" = oma ] && [ "$(schema_of shop.example.com Acme_Blog)" = 1.2.0 ] &&
 	[ ! -e "$T/p/omb/app/etc/local.xml" ] && [ ! -e "$T/p/oma/maintenance.flag" ]
 ok $? "the site is on oma again, at 1.2.0, online, gone from omb"
+# Every OpenMage release ships media/ and var/ with its code (their .htaccess, a logo): the site's
+# copies replace them, what only the platform has stays, and a rollback puts them back as they were.
+mkdir -p "$T/p/omb/media/dhl" "$T/p/omb/var"
+printf 'Deny from all\n' >"$T/p/omb/var/.htaccess"
+printf 'Options -Indexes\n' >"$T/p/omb/media/.htaccess"
+head -c 500 /dev/urandom >"$T/p/omb/media/dhl/logo.jpg"
+(cd "$T/p/omb" && find media var -type f | sort | xargs sha256sum) >"$T/shipped.sum"
+DROVER_FAILPOINT=migrate.update.before=error "$DROVER" --config "$CFG" migrate shop.example.com \
+	--to omb >/dev/null 2>&1
+[ $? -eq 1 ]
+ok $? "a migrate onto a platform that ships media/ and var/ fails at the update (a failpoint)"
+(cd "$T/p/omb" && find media var -type f | sort | xargs sha256sum) | cmp -s - "$T/shipped.sum" &&
+	[ -z "$(find "$T/p/omb" -maxdepth 1 -name '.drover-*')" ] && [ ! -e "$T/p/omb/app/etc/local.xml" ]
+ok $? "and the rollback puts the platform's own media/ and var/ back, byte for byte"
+run_d migrate shop.example.com --to omb
+is_rc 0 "the migrate succeeds"
+[ -f "$T/p/omb/media/catalog/product/a/b/shoe.jpg" ] && [ -f "$T/p/omb/var/log/system.log" ] &&
+	[ "$(cat "$T/p/omb/media/.htaccess")" = "Options -Indexes" ]
+ok $? "the site's files are in place, and the platform's .htaccess where the site had none"
+[ -f "$T/p/omb/media/dhl/logo.jpg" ] && [ -f "$T/p/omb/var/.htaccess" ] &&
+	[ -z "$(find "$T/p/omb" -maxdepth 1 -name '.drover-*')" ]
+ok $? "with every file only the platform had, and nothing set aside left behind"
+run_d rollback "$(last_task)"
+is_rc 0 "rollback"
+# Without update_command a Magento 1 move runs m1-update.php; when it is missing, the task fails
+# like any other (exit 1, rolled back), though the error is "not found".
+cat >"$T/norunner.cfg" <<CFG
+data_dir = "$T/data";
+builtin_plugins = false;
+plugin_dirs = [ "$SHIPPED_ADAPTERS" ];
+adapters: { magento: { m1_runner = "$T/no-such-m1-update.php"; }; };
+CFG
+snap
+run --config "$T/norunner.cfg" migrate shop.example.com --to omb
+is_rc 1 "a missing Magento 1 update runner fails the migrate"
+has "$T/err" "update runner $T/no-such-m1-update.php is missing" "naming the runner"
+has "$T/err" "was rolled back" "and saying the task was rolled back"
+state_check rolled_back "the site is where it was"
 
 # --- Drupal 10 -> 10: drush is absent, update_command runs the updates --------------------------
 "$GEN" platform --cms drupal10 --out "$T/p/d10a" --modules 3 --seed 3 --module acme_tools:1.0.0:10100 >/dev/null
