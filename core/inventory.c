@@ -185,6 +185,112 @@ static void probe_into(struct reg_platform *p, const struct drover_probe *pr)
 	p->line = (int)(pr->line ? pr->line : pr->generation);
 }
 
+/*
+ * What a platform's stamp leaves out: what its registered sites write while they serve. Each
+ * site's public files directory (its settings' files_path: uploads) and what its adapter leaves
+ * out of backups (DROVER_PATH_EXCLUDE: caches, sessions, aggregated CSS and JS). None of it is
+ * code, and on a live platform it changes all day: stamped, it made every compare and preflight
+ * rescan a busy platform. Site-specific code (sites/<site>/modules) is still stamped. A site
+ * whose settings or paths cannot be read is simply not left out: a rescan too many is harmless.
+ */
+struct skips {
+	char **v;
+	size_t n, cap;
+};
+
+static int skip_add(struct skips *k, const char *rel)
+{
+	char **v;
+
+	if (!rel || !rel[0] || rel[0] == '/' || strstr(rel, ".."))
+		return 0;
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? k->cap * 2 : 16;
+		if (!(v = realloc(k->v, cap * sizeof(*v))))
+			return DROVER_E_NOMEM;
+		k->v = v;
+		k->cap = cap;
+	}
+	if (!(k->v[k->n] = strdup(rel)))
+		return DROVER_E_NOMEM;
+	/* "sites/x/files/" and "sites/x/files" are one path to the walk. */
+	for (size_t len = strlen(k->v[k->n]); len > 1 && k->v[k->n][len - 1] == '/'; len--)
+		k->v[k->n][len - 1] = '\0';
+	k->n++;
+	return 0;
+}
+
+static void skips_free(struct skips *k)
+{
+	for (size_t i = 0; i < k->n; i++)
+		free(k->v[i]);
+	free(k->v);
+	memset(k, 0, sizeof(*k));
+}
+
+static int skip_path(void *arg, const char *path, uint32_t flags)
+{
+	return (flags & DROVER_PATH_EXCLUDE) ? skip_add(arg, path) : 0;
+}
+
+struct site_list {
+	struct reg_site *v;
+	size_t n;
+};
+
+static int site_collect(void *arg, const struct reg_site *s)
+{
+	struct site_list *l = arg;
+	struct reg_site *v = realloc(l->v, (l->n + 1) * sizeof(*v));
+
+	if (!v)
+		return DROVER_E_NOMEM;
+	l->v = v;
+	l->v[l->n++] = *s;
+	return 0;
+}
+
+static int platform_stamp(struct app *a, struct reg *reg, const struct reg_platform *p,
+                          const struct ldr_entry *ad, char out[TREE_STAMP_MAX], uint64_t *files)
+{
+	struct drover_error scratch;
+	struct site_list l = {0};
+	struct skips k = {0};
+	int rc = 0;
+
+	err_clear(&scratch);
+	if (p->id && reg_site_foreach(reg, p->id, site_collect, &l, &scratch) != 0)
+		l.n = 0; /* nothing left out */
+	for (size_t i = 0; rc != DROVER_E_NOMEM && i < l.n; i++) {
+		struct drover_site site = {.struct_size = sizeof(site),
+		                           .domain = l.v[i].domain,
+		                           .root = p->path,
+		                           .site_dir = l.v[i].site_dir};
+		struct drover_settings st;
+		struct drover_ctx ctx;
+
+		memset(&st, 0, sizeof(st));
+		st.struct_size = sizeof(st);
+		host_ctx_init(&ctx, ad, &scratch);
+		if ((ad->desc->caps & DROVER_CAP_SETTINGS_READ) &&
+		    ad->desc->ops->settings_read(&ctx, &site, &st) == 0 &&
+		    strcmp(st.files_path, l.v[i].site_dir) != 0)
+			rc = skip_add(&k, st.files_path);
+		memset(st.password, 0, sizeof(st.password));
+		host_ctx_init(&ctx, ad, &scratch);
+		if (rc != DROVER_E_NOMEM && (ad->desc->caps & DROVER_CAP_SITE_PATHS))
+			rc = ad->desc->ops->site_paths(&ctx, &site, skip_path, &k);
+	}
+	free(l.v);
+	if (rc == DROVER_E_NOMEM) {
+		skips_free(&k);
+		return err_set(&a->err, rc, p->path, "out of memory");
+	}
+	rc = tree_stamp_skip(p->path, (const char *const *)k.v, k.n, out, files, &a->err);
+	skips_free(&k);
+	return rc;
+}
+
 /* Probe again and record every package, inside the caller's transaction. */
 static int scan_into(struct app *a, struct reg *reg, struct reg_platform *p,
                      const struct ldr_entry *ad, struct inv_scan *scan)
@@ -197,7 +303,7 @@ static int scan_into(struct app *a, struct reg *reg, struct reg_platform *p,
 	int rc;
 
 	/* Stamp first: a change made while we read shows as a change next time. */
-	if ((rc = tree_stamp(p->path, p->tree_stamp, &scan->files, &a->err)) != 0)
+	if ((rc = platform_stamp(a, reg, p, ad, p->tree_stamp, &scan->files)) != 0)
 		return rc;
 	rc = probe(a, ad, p->path, &pr);
 	if (rc == DROVER_E_NOTMINE)
@@ -341,7 +447,7 @@ int inv_platform_refresh(struct app *a, struct reg_platform *p, int force, struc
 	if ((rc = inv_adapter(a, p, &ad)) != 0 || (rc = inv_registry(a, &reg)) != 0)
 		return rc;
 	if (!force) {
-		if ((rc = tree_stamp(p->path, stamp, &scan->files, &a->err)) != 0)
+		if ((rc = platform_stamp(a, reg, p, ad, stamp, &scan->files)) != 0)
 			return rc;
 		if (strcmp(stamp, p->tree_stamp) == 0) {
 			scan->seconds = now_seconds() - t0;

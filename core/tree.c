@@ -21,7 +21,17 @@ struct walk {
 	size_t n_seen;
 	struct drover_error *err;
 	const char *root;
+	const char *const *skip;
+	size_t n_skip;
 };
+
+static int skipped(const struct walk *w, const char *rel)
+{
+	for (size_t i = 0; i < w->n_skip; i++)
+		if (strcmp(w->skip[i], rel) == 0)
+			return 1;
+	return 0;
+}
 
 static uint64_t fnv(uint64_t h, const void *data, size_t n)
 {
@@ -97,6 +107,10 @@ static int walk_dir(struct walk *w, int dfd, char *rel, size_t rel_len, int dept
 		if (rel_len)
 			rel[rel_len] = '/';
 		memcpy(rel + rel_len + (rel_len ? 1 : 0), e->d_name, n + 1);
+		if (w->n_skip && skipped(w, rel)) {
+			rel[rel_len] = '\0';
+			continue;
+		}
 		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
 			rel[rel_len] = '\0';
 			continue; /* vanished while we looked: the next stamp will differ anyway */
@@ -126,6 +140,12 @@ static int walk_dir(struct walk *w, int dfd, char *rel, size_t rel_len, int dept
 int tree_stamp(const char *root, char out[TREE_STAMP_MAX], uint64_t *files,
                struct drover_error *err)
 {
+	return tree_stamp_skip(root, NULL, 0, out, files, err);
+}
+
+int tree_stamp_skip(const char *root, const char *const *skip, size_t n, char out[TREE_STAMP_MAX],
+                    uint64_t *files, struct drover_error *err)
+{
 	struct walk *w = calloc(1, sizeof(*w));
 	char rel[4096] = "";
 	struct stat st;
@@ -135,6 +155,8 @@ int tree_stamp(const char *root, char out[TREE_STAMP_MAX], uint64_t *files,
 		return err_set(err, DROVER_E_NOMEM, root, "out of memory");
 	w->err = err;
 	w->root = root;
+	w->skip = skip;
+	w->n_skip = n;
 	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) != 0) {
 		rc = err_set(err, errno == ENOENT ? DROVER_E_NOTFOUND : DROVER_E_IO, root,

@@ -19,4 +19,9 @@
 int tree_stamp(const char *root, char out[TREE_STAMP_MAX], uint64_t *files,
                struct drover_error *err);
 
+/* The same, leaving out the n paths in `skip` (relative to root, no trailing '/'): neither the
+ * entry nor anything below it counts. */
+int tree_stamp_skip(const char *root, const char *const *skip, size_t n, char out[TREE_STAMP_MAX],
+                    uint64_t *files, struct drover_error *err);
+
 #endif

@@ -164,6 +164,27 @@ run_d compare www.example.com --to d7b --json
 [ "$(json_get "$T/out" "[p['to_schema'] for p in d['candidates'][0]['packages'] if p['name']=='views'][0]")" = "7309" ]
 ok $? "a platform changed since its last scan is rescanned before comparing"
 
+# What a site writes while it serves is not a change of its platform's code: uploads (the
+# settings' files directory) and what the adapter leaves out of backups (aggregated CSS) are
+# left out of the platform's stamp. Site-specific code is not.
+d compare www.example.com >/dev/null 2>&1
+mkdir -p "$T/p/d7a/sites/www.example.com/files/css" "$T/p/d7a/sites/www.example.com/files/2024"
+echo upload >"$T/p/d7a/sites/www.example.com/files/2024/photo.txt"
+echo 'body{}' >"$T/p/d7a/sites/www.example.com/files/css/css_x.css"
+run_d compare www.example.com
+is_rc 0 "compare after an upload and a CSS aggregate"
+hasnt "$T/err" "d7a changed since its last scan" "does not rescan the site's platform for them"
+mkdir -p "$T/p/d7a/sites/www.example.com/modules/mine"
+printf 'name = Mine\ncore = 7.x\n' >"$T/p/d7a/sites/www.example.com/modules/mine/mine.info"
+printf '<?php\n' >"$T/p/d7a/sites/www.example.com/modules/mine/mine.module"
+run_d compare www.example.com
+has "$T/err" "d7a changed since its last scan" "a module added to the site's directory is a change"
+run_d platform show d7a --json
+json_get "$T/out" "[p['name'] for p in d['packages']]" >"$T/pk"
+has "$T/pk" "'mine'" "found by the rescan"
+rm -r "$T/p/d7a/sites/www.example.com/modules/mine"
+d compare www.example.com >/dev/null 2>&1
+
 # --- Magento -----------------------------------------------------------------------------------
 "$GEN" site --platform "$T/p/m1a" --cms magento1 --domain shop1.example.com \
 	--db "sqlite:$T/data/databases/shop1.sqlite" >/dev/null
