@@ -233,33 +233,16 @@ static int skip_path(void *arg, const char *path, uint32_t flags)
 	return (flags & DROVER_PATH_EXCLUDE) ? skip_add(arg, path) : 0;
 }
 
-struct site_list {
-	struct reg_site *v;
-	size_t n;
-};
-
-static int site_collect(void *arg, const struct reg_site *s)
-{
-	struct site_list *l = arg;
-	struct reg_site *v = realloc(l->v, (l->n + 1) * sizeof(*v));
-
-	if (!v)
-		return DROVER_E_NOMEM;
-	l->v = v;
-	l->v[l->n++] = *s;
-	return 0;
-}
-
 static int platform_stamp(struct app *a, struct reg *reg, const struct reg_platform *p,
                           const struct ldr_entry *ad, char out[TREE_STAMP_MAX], uint64_t *files)
 {
 	struct drover_error scratch;
-	struct site_list l = {0};
+	struct reg_site_list l = {0};
 	struct skips k = {0};
 	int rc = 0;
 
 	err_clear(&scratch);
-	if (p->id && reg_site_foreach(reg, p->id, site_collect, &l, &scratch) != 0)
+	if (p->id && reg_site_foreach(reg, p->id, reg_site_list_add, &l, &scratch) != 0)
 		l.n = 0; /* nothing left out */
 	for (size_t i = 0; rc != DROVER_E_NOMEM && i < l.n; i++) {
 		struct drover_site site = {.struct_size = sizeof(site),

@@ -1630,3 +1630,15 @@ int reg_step_foreach(struct reg *r, int64_t task_id, reg_step_cb cb, void *arg,
 	                " FROM task_steps WHERE task_id = ? ORDER BY seq",
 	                "i", task_id);
 }
+
+int reg_site_list_add(void *list, const struct reg_site *s)
+{
+	struct reg_site_list *l = list;
+	struct reg_site *v = realloc(l->v, (l->n + 1) * sizeof(*v));
+
+	if (!v)
+		return DROVER_E_NOMEM;
+	l->v = v;
+	l->v[l->n++] = *s;
+	return 0;
+}

@@ -15,6 +15,7 @@
 #define DROVER_REGISTRY_H
 
 #include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <drover/status.h>
@@ -152,6 +153,13 @@ typedef int (*reg_platform_cb)(void *arg, const struct reg_platform *p);
 typedef int (*reg_package_cb)(void *arg, const struct reg_package *p);
 typedef int (*reg_site_cb)(void *arg, const struct reg_site *s);
 typedef int (*reg_site_package_cb)(void *arg, const struct reg_site_package *p);
+
+/* Sites gathered by reg_site_foreach(..., reg_site_list_add, &list, ...); free(list.v). */
+struct reg_site_list {
+	struct reg_site *v;
+	size_t n;
+};
+int reg_site_list_add(void *list, const struct reg_site *s);
 
 /* Callbacks return 0 to go on, DROVER_E_STOP to stop (the call then returns 0), anything else
  * to stop and have it returned. Names are matched exactly; domains without case. */

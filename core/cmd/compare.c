@@ -84,28 +84,11 @@ static void text_result(const struct cmp_result *r, int details)
 	}
 }
 
-struct sites {
-	struct reg_site *v;
-	size_t n;
-};
-
-static int collect(void *arg, const struct reg_site *s)
-{
-	struct sites *l = arg;
-	struct reg_site *v = realloc(l->v, (l->n + 1) * sizeof(*v));
-
-	if (!v)
-		return DROVER_E_NOMEM;
-	l->v = v;
-	l->v[l->n++] = *s;
-	return 0;
-}
-
 static int run(struct app *a, int argc, char **argv)
 {
 	const char *domain = NULL, *to = NULL;
 	struct cmp_cache *cache = NULL;
-	struct sites l = {0};
+	struct reg_site_list l = {0};
 	struct reg *reg;
 	struct jw j;
 	int all = 0, rc, status = EXIT_DONE, blocked = 0;
@@ -129,7 +112,7 @@ static int run(struct app *a, int argc, char **argv)
 	if (inv_registry(a, &reg) != 0)
 		return app_fail(a);
 	if (all) {
-		rc = reg_site_foreach(reg, 0, collect, &l, &a->err);
+		rc = reg_site_foreach(reg, 0, reg_site_list_add, &l, &a->err);
 	} else {
 		struct reg_site s;
 		rc = reg_site_get(reg, domain, &s, &a->err);
@@ -137,7 +120,7 @@ static int run(struct app *a, int argc, char **argv)
 			err_set(&a->err, rc, domain, "no site named %s: see 'drover site list'",
 			        domain);
 		if (rc == 0)
-			rc = collect(&l, &s);
+			rc = reg_site_list_add(&l, &s);
 	}
 	if (rc) {
 		free(l.v);

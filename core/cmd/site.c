@@ -107,32 +107,16 @@ static int import(struct app *a, int argc, char **argv)
 	return EXIT_DONE;
 }
 
-struct slist {
-	struct reg_site *v;
-	size_t n;
-};
-
-static int collect(void *arg, const struct reg_site *s)
-{
-	struct slist *l = arg;
-	struct reg_site *v = realloc(l->v, (l->n + 1) * sizeof(*v));
-
-	if (!v)
-		return DROVER_E_NOMEM;
-	l->v = v;
-	l->v[l->n++] = *s;
-	return 0;
-}
-
 static int list(struct app *a, int argc, char **argv)
 {
-	struct slist l = {0};
+	struct reg_site_list l = {0};
 	struct reg *reg;
 	char when[32];
 
 	if (argc > 2)
 		return app_usage("site", "list takes no arguments");
-	if (inv_registry(a, &reg) != 0 || reg_site_foreach(reg, 0, collect, &l, &a->err) != 0) {
+	if (inv_registry(a, &reg) != 0 ||
+	    reg_site_foreach(reg, 0, reg_site_list_add, &l, &a->err) != 0) {
 		free(l.v);
 		return app_fail(a);
 	}
@@ -257,11 +241,12 @@ static int report(struct app *a, int argc, char **argv, int verify)
 
 static int verify_all(struct app *a)
 {
-	struct slist l = {0};
+	struct reg_site_list l = {0};
 	struct reg *reg;
 	int failed = 0;
 
-	if (inv_registry(a, &reg) != 0 || reg_site_foreach(reg, 0, collect, &l, &a->err) != 0) {
+	if (inv_registry(a, &reg) != 0 ||
+	    reg_site_foreach(reg, 0, reg_site_list_add, &l, &a->err) != 0) {
 		free(l.v);
 		return app_fail(a);
 	}
