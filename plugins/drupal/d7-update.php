@@ -63,6 +63,20 @@ require_once DRUPAL_ROOT . '/includes/bootstrap.inc';
 $drover_conf_path = &drupal_static('conf_path', '');
 $drover_conf_path = $drover_site_dir;
 
+/**
+ * Collects requirements for the update run, as update.php's function of this name does.
+ *
+ * update.php, not includes/update.inc, defines it, but update.inc calls it (from
+ * update_prepare_d7_bootstrap()) and the requirements check below reads it.
+ */
+function update_extra_requirements($requirements = NULL) {
+  static $extra = array();
+  if (isset($requirements)) {
+    $extra += $requirements;
+  }
+  return $extra;
+}
+
 require_once DRUPAL_ROOT . '/includes/update.inc';
 require_once DRUPAL_ROOT . '/includes/common.inc';
 require_once DRUPAL_ROOT . '/includes/file.inc';
