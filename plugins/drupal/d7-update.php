@@ -120,6 +120,7 @@ if (drupal_requirements_severity($requirements) == REQUIREMENT_ERROR) {
 }
 
 $drover_failed = FALSE;
+$drover_done = array();
 $drover_start = array();
 foreach (update_get_update_list() as $module => $update) {
   if (!isset($update['start'])) {
@@ -188,7 +189,7 @@ foreach ($drover_updates as $function => $update) {
     $drover_failed = TRUE;
   }
   else {
-    print "$function done\n";
+    $drover_done[] = $function;
   }
 }
 
@@ -199,4 +200,8 @@ if (!$drover_maintenance) {
   variable_set('maintenance_mode', FALSE);
 }
 drover_print_messages();
+// Last, so that a failure is the first line of the output (drover reports that one line).
+foreach ($drover_done as $function) {
+  print "$function done\n";
+}
 exit($drover_failed ? 1 : 0);
