@@ -40,6 +40,7 @@ struct mig {
 	struct app *a;
 	unsigned flags;
 	int clone, rename, inplace, deleting;
+	int was_maint;        /* the source was in maintenance mode before the move */
 	struct reg_site site; /* the source, as registered */
 	struct reg_platform from, to;
 	const struct ldr_entry *ad;
@@ -220,7 +221,8 @@ static int run_maintenance(struct task *t, void *arg)
 	if ((rc = maintenance(m->a, m->ad, m->site.domain, m->from.path, m->site.site_dir,
 	                      m->site.db_server, DROVER_MAINT_STATUS, &was)) != 0)
 		return rc;
-	/* A site already in maintenance stays in it after an undo. */
+	/* A site already in maintenance stays in it, after an undo and after the switch. */
+	m->was_maint = was != 0;
 	jset(t, "was", was ? "1" : "0");
 	if ((rc = task_save(t)) != 0)
 		return rc;
@@ -729,8 +731,10 @@ static int run_switch(struct task *t, void *arg)
 	}
 	if ((rc = task_save(t)) != 0)
 		return rc;
-	/* The new copy comes online: the dump carried the source's maintenance flag. */
-	if ((rc = maintenance(m->a, m->ad, m->new_domain, m->to.path, m->new_site_dir,
+	/* The new copy comes online (the dump carried the flag the maintenance step set), unless
+	 * the site was in maintenance mode before the move. */
+	if (!m->was_maint &&
+	    (rc = maintenance(m->a, m->ad, m->new_domain, m->to.path, m->new_site_dir,
 	                      m->site.db_server, DROVER_MAINT_OFF, &state)) != 0)
 		return rc;
 	if ((rc = inv_registry(m->a, &reg)) != 0)

@@ -185,7 +185,8 @@ const struct cmd cmd_migrate = {
             "directory, import and new credentials, updates, fix-ups and cache clear,\n"
             "post-verify (every package at the target's schema; --strict fails on modules\n"
             "the move disabled), then the switch (the point of no return): the new copy\n"
-            "online, the registry moved, the old copy and database removed.\n"
+            "online (a site in maintenance mode before stays in it), the registry moved,\n"
+            "the old copy and database removed.\n"
             "--dry-run prints the plan and the compare verdict and changes nothing.\n",
 };
 

@@ -189,6 +189,23 @@ state_check moved "the new state is whole" --domain www.example.com --to-domain 
 run_d site verify new.example.com
 is_rc 0 "it verifies under its new name"
 
+# A site in maintenance mode before a move is in it afterwards, as an undo would leave it.
+python3 -c 'import sqlite3,sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("INSERT OR REPLACE INTO variable (name, value) VALUES (?, ?)", ("maintenance_mode", sys.argv[2]))
+c.commit()' "$(db_of new.example.com)" 'i:1;'
+run_d rename new.example.com held.example.com
+is_rc 0 "rename a site in maintenance mode"
+m=$(sql "$(db_of held.example.com)" "SELECT value FROM variable WHERE name = 'maintenance_mode'")
+[ "$m" = "i:1;" ]
+ok $? "it is still in maintenance mode (maintenance_mode: ${m:-absent})"
+python3 -c 'import sqlite3,sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("UPDATE variable SET value = ? WHERE name = ?", (sys.argv[2], "maintenance_mode"))
+c.commit()' "$(db_of held.example.com)" 'i:0;'
+run_d rename held.example.com new.example.com
+is_rc 0 "and renamed back, online"
+
 # --- clone -------------------------------------------------------------------------------------
 snap
 run_d clone new.example.com copy.example.com
