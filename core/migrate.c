@@ -140,6 +140,25 @@ static int nested(char **files, size_t i)
 	return 0;
 }
 
+/* The target must not hold the site directory already: another site's, or the platform's own
+ * (sites/default with default.settings.php). place_files would find it only after a backup. */
+static int target_free(struct mig *m)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (!m->new_site_dir[0] || m->deleting ||
+	    (m->to.id == m->from.id && strcmp(m->new_site_dir, m->site.site_dir) == 0))
+		return 0;
+	if (path_join(path, sizeof(path), m->to.path, m->new_site_dir) != 0 ||
+	    lstat(path, &st) != 0)
+		return 0;
+	return err_set(&m->a->err, DROVER_E_REFUSED, path,
+	               "refused: platform %s already has %s: another site's? Remove it or choose "
+	               "another name",
+	               m->to.name, m->new_site_dir);
+}
+
 /* ---- steps -------------------------------------------------------------------------------------- */
 
 static int run_preflight(struct task *t, void *arg)
@@ -149,6 +168,8 @@ static int run_preflight(struct task *t, void *arg)
 	struct cmp_result r;
 	int rc;
 
+	if ((rc = target_free(m)) != 0)
+		return rc;
 	if (m->inplace || m->deleting || (m->clone && m->to.id == m->from.id))
 		return 0; /* nothing moves between platforms */
 	if (m->to.id == m->from.id && !m->rename)
@@ -1385,6 +1406,8 @@ static int move(struct app *a, struct mig *m, const char *kind, struct mig_resul
 		struct cmp_cache *cache = NULL;
 		struct cmp_result r;
 		print_plan(m, kind);
+		if ((rc = target_free(m)) != 0)
+			return rc;
 		if (m->to.id != m->from.id) {
 			char msg[512];
 			if ((rc = cmp_site(a, &m->site, m->to.name, 1, &cache, &r)) == 0 && r.n) {

@@ -102,6 +102,14 @@ run_d migrate www.example.com --to d7nolegacy --strict
 refused "--strict refuses a warning (a module missing on the target)" \
 	"would be disabled on d7nolegacy (legacy: missing on the target"
 has "$T/err" "--strict" "and says --strict did"
+mkdir "$T/p/d7b/sites/www.example.com"
+snap
+run_d migrate www.example.com --to d7b --dry-run
+is_rc 3 "--dry-run onto a platform that already has the site directory"
+run_d migrate www.example.com --to d7b
+refused "a target that already has the site directory is refused before the backup" \
+	"refused: platform d7b already has sites/www.example.com: another site's?"
+rmdir "$T/p/d7b/sites/www.example.com"
 
 # --- an update that fails: the task is rolled back, the runner's words in the one line ---------
 sed 's|--cms drupal |--cms drupal --fail views_update_7302:_the_views_display_table_is_missing |' \
