@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "db.h"
 #include "error.h"
@@ -728,6 +729,15 @@ int inv_site_import(struct app *a, const char *domain, const char *platform, con
 		    "no db server named %s in the configuration: see 'drover config show'",
 		    db_server);
 	rc = db_params_from(a, srv, &st, p.path, &dp);
+	/* A MySQL site on a SQLite server would be the file <directory>/<name>.sqlite: when there
+	 * is none, the site is on a MySQL server that was not named. */
+	if (rc == 0 && strcmp(srv->driver, "sqlite") == 0 && strcmp(st.driver, "sqlite") != 0 &&
+	    access(dp.database, F_OK) != 0)
+		rc = err_set(&a->err, DROVER_E_NOTFOUND, domain,
+		             "the site's database is %s database %s, but db server %s is SQLite "
+		             "(and has no %s): give --db-server with the %s server it is on, or "
+		             "set default_db_server",
+		             st.driver, st.database, srv->name, dp.database, st.driver);
 	(void)str_copy(out->db_user, sizeof(out->db_user), st.username);
 	memset(&st, 0, sizeof(st));
 	if (rc)

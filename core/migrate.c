@@ -44,6 +44,7 @@ struct mig {
 	struct app *a;
 	unsigned flags;
 	int clone, rename, inplace, deleting;
+	int was_maint;        /* the source was in maintenance mode before the move */
 	struct reg_site site; /* the source, as registered */
 	struct reg_platform from, to;
 	const struct ldr_entry *ad;
@@ -144,6 +145,25 @@ static int nested(char **files, size_t i)
 	return 0;
 }
 
+/* The target must not hold the site directory already: another site's, or the platform's own
+ * (sites/default with default.settings.php). place_files would find it only after a backup. */
+static int target_free(struct mig *m)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (!m->new_site_dir[0] || m->deleting ||
+	    (m->to.id == m->from.id && strcmp(m->new_site_dir, m->site.site_dir) == 0))
+		return 0;
+	if (path_join(path, sizeof(path), m->to.path, m->new_site_dir) != 0 ||
+	    lstat(path, &st) != 0)
+		return 0;
+	return err_set(&m->a->err, DROVER_E_REFUSED, path,
+	               "refused: platform %s already has %s: another site's? Remove it or choose "
+	               "another name",
+	               m->to.name, m->new_site_dir);
+}
+
 /* ---- steps -------------------------------------------------------------------------------------- */
 
 static int run_preflight(struct task *t, void *arg)
@@ -153,6 +173,8 @@ static int run_preflight(struct task *t, void *arg)
 	struct cmp_result r;
 	int rc;
 
+	if ((rc = target_free(m)) != 0)
+		return rc;
 	if (m->inplace || m->deleting || (m->clone && m->to.id == m->from.id))
 		return 0; /* nothing moves between platforms */
 	if (m->to.id == m->from.id && !m->rename)
@@ -225,7 +247,8 @@ static int run_maintenance(struct task *t, void *arg)
 	if ((rc = maintenance(m->a, m->ad, m->site.domain, m->from.path, m->site.site_dir,
 	                      m->site.db_server, DROVER_MAINT_STATUS, &was)) != 0)
 		return rc;
-	/* A site already in maintenance stays in it after an undo. */
+	/* A site already in maintenance stays in it, after an undo and after the switch. */
+	m->was_maint = was != 0;
 	jset(t, "was", was ? "1" : "0");
 	if ((rc = task_save(t)) != 0)
 		return rc;
@@ -863,8 +886,10 @@ static int run_switch(struct task *t, void *arg)
 	}
 	if ((rc = task_save(t)) != 0)
 		return rc;
-	/* The new copy comes online: the dump carried the source's maintenance flag. */
-	if ((rc = maintenance(m->a, m->ad, m->new_domain, m->to.path, m->new_site_dir,
+	/* The new copy comes online (the dump carried the flag the maintenance step set), unless
+	 * the site was in maintenance mode before the move. */
+	if (!m->was_maint &&
+	    (rc = maintenance(m->a, m->ad, m->new_domain, m->to.path, m->new_site_dir,
 	                      m->site.db_server, DROVER_MAINT_OFF, &state)) != 0)
 		return rc;
 	if ((rc = inv_registry(m->a, &reg)) != 0)
@@ -1506,7 +1531,8 @@ static int dry_run(struct app *a, struct mig *m, const char *kind)
 	int rc = 0;
 
 	memset(&r, 0, sizeof(r));
-	if (m->to.id != m->from.id &&
+	rc = target_free(m);
+	if (rc == 0 && m->to.id != m->from.id &&
 	    (rc = cmp_site(a, &m->site, m->to.name, 1, &cache, &r)) == 0 && r.n)
 		v = &r.t[0];
 	if (rc == 0 && v && !v->eligible)
@@ -1573,8 +1599,7 @@ static int dry_run(struct app *a, struct mig *m, const char *kind)
 					       cmp_pkg_message(&v->pk[i], msg, sizeof(msg)));
 		}
 	}
-	if (m->to.id != m->from.id)
-		cmp_result_free(&r);
+	cmp_result_free(&r);
 	cmp_cache_free(cache);
 	return rc;
 }

@@ -63,7 +63,7 @@ static void adapter_option(struct app *a, struct jw *j, const struct ldr_entry *
 		const char *v = (o->flags & DROVER_OPT_SECRET) ? MASK : buf;
 		if (j) {
 			jw_kstr(j, o->key, v);
-		} else {
+		} else if (v[0]) { /* an empty string is unset: a file cannot hold one */
 			printf("    %s = ", o->key);
 			put_str(v);
 			printf(";%s\n", origin);

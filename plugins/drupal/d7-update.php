@@ -63,6 +63,20 @@ require_once DRUPAL_ROOT . '/includes/bootstrap.inc';
 $drover_conf_path = &drupal_static('conf_path', '');
 $drover_conf_path = $drover_site_dir;
 
+/**
+ * Collects requirements for the update run, as update.php's function of this name does.
+ *
+ * update.php, not includes/update.inc, defines it, but update.inc calls it (from
+ * update_prepare_d7_bootstrap()) and the requirements check below reads it.
+ */
+function update_extra_requirements($requirements = NULL) {
+  static $extra = array();
+  if (isset($requirements)) {
+    $extra += $requirements;
+  }
+  return $extra;
+}
+
 require_once DRUPAL_ROOT . '/includes/update.inc';
 require_once DRUPAL_ROOT . '/includes/common.inc';
 require_once DRUPAL_ROOT . '/includes/file.inc';
@@ -106,6 +120,7 @@ if (drupal_requirements_severity($requirements) == REQUIREMENT_ERROR) {
 }
 
 $drover_failed = FALSE;
+$drover_done = array();
 $drover_start = array();
 foreach (update_get_update_list() as $module => $update) {
   if (!isset($update['start'])) {
@@ -174,7 +189,7 @@ foreach ($drover_updates as $function => $update) {
     $drover_failed = TRUE;
   }
   else {
-    print "$function done\n";
+    $drover_done[] = $function;
   }
 }
 
@@ -185,4 +200,8 @@ if (!$drover_maintenance) {
   variable_set('maintenance_mode', FALSE);
 }
 drover_print_messages();
+// Last, so that a failure is the first line of the output (drover reports that one line).
+foreach ($drover_done as $function) {
+  print "$function done\n";
+}
 exit($drover_failed ? 1 : 0);

@@ -126,6 +126,18 @@ run_d site import notables.example.com --platform d7b
 [ "$rc" -ne 0 ]
 ok $? "a database without the CMS's tables is refused"
 has "$T/err" "system" "naming the missing table"
+mkdir -p "$T/p/d7b/sites/mysql.example.com"
+cat >"$T/p/d7b/sites/mysql.example.com/settings.php" <<'EOF2'
+<?php
+$databases['default']['default'] = array('driver' => 'mysql', 'database' => 'd7site',
+  'username' => 'd7site', 'password' => 'secret', 'host' => 'localhost');
+EOF2
+run_d site import mysql.example.com --platform d7b
+is_rc 2 "a MySQL site with only the SQLite db server configured"
+lines "$T/err" 1 "one line"
+has "$T/err" "the site's database is mysql database d7site, but db server local is SQLite" \
+	"says where it looked"
+has "$T/err" "give --db-server with the mysql server it is on" "and what to do"
 run_d site list --json
 [ "$(json_get "$T/out" 'len(d)')" = "2" ]
 ok $? "refused imports recorded nothing"

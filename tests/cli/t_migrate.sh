@@ -102,6 +102,14 @@ run_d migrate www.example.com --to d7nolegacy --strict
 refused "--strict refuses a warning (a module missing on the target)" \
 	"would be disabled on d7nolegacy (legacy: missing on the target"
 has "$T/err" "--strict" "and says --strict did"
+mkdir "$T/p/d7b/sites/www.example.com"
+snap
+run_d migrate www.example.com --to d7b --dry-run
+is_rc 3 "--dry-run onto a platform that already has the site directory"
+run_d migrate www.example.com --to d7b
+refused "a target that already has the site directory is refused before the backup" \
+	"refused: platform d7b already has sites/www.example.com: another site's?"
+rmdir "$T/p/d7b/sites/www.example.com"
 
 # --- an update that fails: the task is rolled back, the runner's words in the one line ---------
 sed 's|--cms drupal |--cms drupal --fail views_update_7302:_the_views_display_table_is_missing |' \
@@ -188,6 +196,23 @@ ok $? "sites/www.example.com became sites/new.example.com"
 state_check moved "the new state is whole" --domain www.example.com --to-domain new.example.com --kind rename
 run_d site verify new.example.com
 is_rc 0 "it verifies under its new name"
+
+# A site in maintenance mode before a move is in it afterwards, as an undo would leave it.
+python3 -c 'import sqlite3,sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("INSERT OR REPLACE INTO variable (name, value) VALUES (?, ?)", ("maintenance_mode", sys.argv[2]))
+c.commit()' "$(db_of new.example.com)" 'i:1;'
+run_d rename new.example.com held.example.com
+is_rc 0 "rename a site in maintenance mode"
+m=$(sql "$(db_of held.example.com)" "SELECT value FROM variable WHERE name = 'maintenance_mode'")
+[ "$m" = "i:1;" ]
+ok $? "it is still in maintenance mode (maintenance_mode: ${m:-absent})"
+python3 -c 'import sqlite3,sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("UPDATE variable SET value = ? WHERE name = ?", (sys.argv[2], "maintenance_mode"))
+c.commit()' "$(db_of held.example.com)" 'i:0;'
+run_d rename held.example.com new.example.com
+is_rc 0 "and renamed back, online"
 
 # --- clone -------------------------------------------------------------------------------------
 snap

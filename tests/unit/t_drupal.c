@@ -2030,6 +2030,160 @@ static void test_update(void)
 	set_options("");
 }
 
+/* drover's Drupal 7 runner under real PHP, on a test double of the Drupal 7 API it calls:
+ * functions in the files Drupal keeps them in (update_extra_requirements() in update.php,
+ * which the runner does not load, called from update.inc), a multi-pass update, a failing
+ * one and one that depends on it. */
+static void test_d7_runner(void)
+{
+	char dbp[4200], opt[8192];
+	const char *r, *php = shout("command -v php || true"), *log, *out;
+	struct drover_site s;
+	int rc;
+
+	if (!php[0]) {
+		ok(1, "# SKIP no php: the Drupal 7 runner under PHP");
+		return;
+	}
+	snprintf(dbp, sizeof dbp, "%s/run7.sqlite", tmp);
+	r = fixture("run7", "drupal7", "example.com", "example.com", dbp, NULL);
+	put(r, "includes/bootstrap.inc",
+	    "<?php\n"
+	    "define('VERSION', '7.103');\n"
+	    "define('DRUPAL_BOOTSTRAP_LANGUAGE', 6);\n"
+	    "define('DRUPAL_BOOTSTRAP_FULL', 7);\n"
+	    "function &drupal_static($name, $default = NULL) {\n"
+	    "  static $data = array();\n"
+	    "  if (!array_key_exists($name, $data)) {\n"
+	    "    $data[$name] = $default;\n"
+	    "  }\n"
+	    "  return $data[$name];\n"
+	    "}\n"
+	    "function drupal_bootstrap($phase) {\n"
+	    "  if (drupal_static('conf_path') !== 'sites/example.com') {\n"
+	    "    fwrite(STDERR, \"conf_path is not the site's directory\\n\");\n"
+	    "    exit(3);\n"
+	    "  }\n"
+	    "}\n"
+	    "function variable_get($name, $default = NULL) {\n"
+	    "  return isset($GLOBALS['conf'][$name]) ? $GLOBALS['conf'][$name] : $default;\n"
+	    "}\n"
+	    "function variable_set($name, $value) {\n"
+	    "  $GLOBALS['conf'][$name] = $value;\n"
+	    "}\n"
+	    "function variable_del($name) {\n"
+	    "  unset($GLOBALS['conf'][$name]);\n"
+	    "}\n");
+	put(r, "includes/update.inc",
+	    "<?php\n"
+	    "class DrupalUpdateException extends Exception {}\n"
+	    "function update_prepare_d7_bootstrap() {\n"
+	    "  update_extra_requirements(array());\n"
+	    "}\n"
+	    "function update_fix_d7_requirements() {}\n"
+	    "function update_fix_compatibility() {}\n"
+	    "function update_get_update_list() {\n"
+	    "  return array('probe' => array('start' => 7001));\n"
+	    "}\n"
+	    "function update_resolve_dependencies($start) {\n"
+	    "  $updates = array();\n"
+	    "  foreach (array(7001, 7002, 7003) as $n) {\n"
+	    "    $updates['probe_update_' . $n] = array('module' => 'probe', 'number' => $n,\n"
+	    "      'allowed' => TRUE, 'reverse_paths' => $n == 7003 ? array('probe_update_7002' "
+	    "=> 1) : array());\n"
+	    "  }\n"
+	    "  return $updates;\n"
+	    "}\n"
+	    "function update_do_one($module, $number, $dependency_map, &$context) {\n"
+	    "  $function = $module . '_update_' . $number;\n"
+	    "  $aborted = isset($context['results']['#abort']) ? $context['results']['#abort'] : "
+	    "array();\n"
+	    "  if (array_intersect($aborted, array_merge($dependency_map, array($function)))) {\n"
+	    "    return;\n"
+	    "  }\n"
+	    "  $ret = array();\n"
+	    "  try {\n"
+	    "    $ret['query'] = $function($context['sandbox']);\n"
+	    "  }\n"
+	    "  catch (Exception $e) {\n"
+	    "    $ret['#abort'] = array('query' => get_class($e) . ': ' . $e->getMessage());\n"
+	    "    $context['results']['#abort'][] = $function;\n"
+	    "  }\n"
+	    "  if (isset($context['sandbox']['#finished'])) {\n"
+	    "    $context['finished'] = $context['sandbox']['#finished'];\n"
+	    "    unset($context['sandbox']['#finished']);\n"
+	    "  }\n"
+	    "  $context['results'][$module][$number] = $ret;\n"
+	    "  if ($context['finished'] == 1 && !isset($ret['#abort'])) {\n"
+	    "    drupal_set_installed_schema_version($module, $number);\n"
+	    "  }\n"
+	    "}\n"
+	    "function probe_update_7001(&$sandbox) {\n"
+	    "  $sandbox['pass'] = isset($sandbox['pass']) ? $sandbox['pass'] + 1 : 1;\n"
+	    "  $sandbox['#finished'] = $sandbox['pass'] / 3;\n"
+	    "  if ($sandbox['pass'] == 3) {\n"
+	    "    drupal_set_message('probe_update_7001 ran in 3 passes');\n"
+	    "  }\n"
+	    "}\n"
+	    "function probe_update_7002() {\n"
+	    "  throw new DrupalUpdateException('no probe table');\n"
+	    "}\n"
+	    "function probe_update_7003() {\n"
+	    "}\n");
+	put(r, "includes/common.inc",
+	    "<?php\n"
+	    "define('REQUIREMENT_ERROR', 2);\n"
+	    "function drupal_maintenance_theme() {}\n"
+	    "function module_invoke_all($hook) {\n"
+	    "  return array();\n"
+	    "}\n"
+	    "function drupal_requirements_severity(&$requirements) {\n"
+	    "  return 0;\n"
+	    "}\n"
+	    "function drupal_flush_all_caches() {}\n"
+	    "function drupal_set_message($message, $type = 'status') {\n"
+	    "  $GLOBALS['messages'][$type][] = $message;\n"
+	    "}\n"
+	    "function drupal_get_messages() {\n"
+	    "  $messages = isset($GLOBALS['messages']) ? $GLOBALS['messages'] : array();\n"
+	    "  $GLOBALS['messages'] = array();\n"
+	    "  return $messages;\n"
+	    "}\n");
+	put(r, "includes/install.inc",
+	    "<?php\n"
+	    "function drupal_load_updates() {}\n"
+	    "function drupal_set_installed_schema_version($module, $number) {\n"
+	    "  drupal_set_message(\"$module at schema $number\");\n"
+	    "}\n");
+	put(r, "includes/file.inc", "<?php\n");
+	put(r, "includes/entity.inc", "<?php\n");
+	put(r, "includes/unicode.inc", "<?php\n");
+
+	out =
+	    shout("cd '%s' && '%s' '%s' '%s' sites/example.com example.com 2>&1; echo \"exit $?\"",
+	          r, php, src_file("plugins/drupal/d7-update.php"), r);
+	is_str(out,
+	       "probe_update_7002 failed: DrupalUpdateException: no probe table\n"
+	       "probe_update_7003 not run: an update it depends on failed\n"
+	       "status: probe at schema 7000\n"
+	       "status: probe_update_7001 ran in 3 passes\n"
+	       "status: probe at schema 7001\n"
+	       "probe_update_7001 done\n"
+	       "exit 1",
+	       "d7 runner: a multi-pass update runs to the end, the failure comes first, exit 1");
+
+	s = site_of("example.com", r, "sites/example.com", NULL);
+	snprintf(opt, sizeof opt, "    php = \"%s\";\n    d7_runner = \"%s\";", php,
+	         src_file("plugins/drupal/d7-update.php"));
+	set_options(opt);
+	rc = update_without_path(&s, &log);
+	is_int(rc, DROVER_E_EXEC, "d7 runner through update_run: the failure fails the op");
+	like(h.err.message,
+	     "failed (exit status 1): probe_update_7002 failed: DrupalUpdateException",
+	     "d7 runner: the message names the failed update (%s)", h.err.message);
+	set_options("");
+}
+
 /* ---- fixup ------------------------------------------------------------------------------ */
 
 static int fixup(const struct drover_site *s, const struct drover_move *m, const char **log)
@@ -2364,6 +2518,7 @@ int main(void)
 	test_maintenance();
 	test_cache_clear();
 	test_update();
+	test_d7_runner();
 	test_fixup();
 	test_health();
 	if (cfg_loaded)
