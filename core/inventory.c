@@ -1035,6 +1035,57 @@ int inv_diagnose(struct app *a, const struct reg_site *s, struct inv_diags *out)
 	return rc;
 }
 
+static int first_col(void *arg, uint32_t n, const char *const *cols)
+{
+	if (n > 0 && cols[0])
+		(void)str_copy(arg, 256, cols[0]);
+	return 1;
+}
+
+int inv_site_db_shared(struct app *a, const struct ldr_entry *ad, const struct reg_site *s,
+                       const char *root)
+{
+	const struct cfg_db_server *srv = cfg_db_server(&a->cfg, s->db_server);
+	const char *params[2];
+	struct drover_settings st;
+	struct drover_db *db = NULL;
+	struct db_params dp;
+	char other[256] = "", db_name[256];
+	int rc;
+
+	if (!srv || strcmp(srv->driver, "mysql") != 0 ||
+	    !(ad->desc->caps & DROVER_CAP_SETTINGS_READ))
+		return 0;
+	if (read_settings(a, ad, s->domain, root, s->site_dir, &st) != 0 || !st.prefix[0]) {
+		err_clear(&a->err); /* unreadable settings fail the steps that need them */
+		return 0;
+	}
+	rc = db_params_from(a, srv, &st, root, &dp);
+	memset(st.password, 0, sizeof(st.password));
+	(void)str_copy(db_name, sizeof(db_name), dp.database);
+	if (rc == 0)
+		rc = db_open(&dp, 0, &db, &a->err);
+	memset(&dp, 0, sizeof(dp));
+	if (rc != 0)
+		return rc;
+	params[0] = params[1] = st.prefix;
+	rc = db_query(db,
+	              "SELECT table_name FROM information_schema.tables WHERE table_schema = "
+	              "DATABASE() AND LEFT(table_name, CHAR_LENGTH(?)) <> ? LIMIT 1",
+	              params, 2, first_col, other, &a->err);
+	db_close(db);
+	if (rc < 0)
+		return rc;
+	if (other[0])
+		return err_set(
+		    &a->err, DROVER_E_REFUSED, db_name,
+		    "database %s also holds %s, which is not %s's (its tables start with "
+		    "%s): drover moves and drops a site's whole database and would take "
+		    "the other tables with it; give the site a database of its own first",
+		    db_name, other, s->domain, st.prefix);
+	return 0;
+}
+
 int inv_site_open(struct app *a, const struct ldr_entry *ad, const char *domain, const char *root,
                   const char *site_dir, const char *server, struct drover_db **db)
 {

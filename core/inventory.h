@@ -100,6 +100,11 @@ int inv_site_db_params(struct app *a, const struct reg_site *s, const struct ldr
 /* Open the database of the site at root/site_dir through its settings (read by adapter `ad`) on
  * db server `server`: for steps that must work from the journal alone. */
 struct drover_db;
+/* 0 unless the site's MySQL database also holds tables outside the site's table prefix (another
+ * application's): then DROVER_E_REFUSED with the reason, since moving, restoring and deleting
+ * a site replace or drop its whole database. No prefix, SQLite, unreadable settings: 0. */
+int inv_site_db_shared(struct app *a, const struct ldr_entry *ad, const struct reg_site *s,
+                       const char *root);
 int inv_site_open(struct app *a, const struct ldr_entry *ad, const char *domain, const char *root,
                   const char *site_dir, const char *server, struct drover_db **db);
 

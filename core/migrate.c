@@ -175,6 +175,9 @@ static int run_preflight(struct task *t, void *arg)
 
 	if ((rc = target_free(m)) != 0)
 		return rc;
+	/* Everything but a clone drops the site's database at the end. */
+	if (!m->clone && (rc = inv_site_db_shared(m->a, m->ad, &m->site, m->from.path)) != 0)
+		return rc;
 	if (m->inplace || m->deleting || (m->clone && m->to.id == m->from.id))
 		return 0; /* nothing moves between platforms */
 	if (m->to.id == m->from.id && !m->rename)
@@ -1408,6 +1411,12 @@ int mig_restore(struct app *a, const char *domain, const char *id_or_file, const
 		             "platform %s is %s, the backup is of a %s site: restore it onto a %s "
 		             "platform",
 		             m.to.name, m.to.cms, man.cms, man.cms);
+	/* The site's database is replaced, and the old one dropped, when the restore is done. */
+	if (rc == 0 && m.had_site) {
+		const struct ldr_entry *old_ad;
+		if ((rc = inv_adapter(a, &m.from, &old_ad)) == 0)
+			rc = inv_site_db_shared(a, old_ad, &m.site, m.from.path);
+	}
 	if (rc == 0 && (!m.had_site || m.site.platform_id != m.to.id) &&
 	    !(m.ad->desc->caps & DROVER_CAP_MULTISITE) && m.to.n_sites > 0)
 		rc = err_set(&a->err, DROVER_E_REFUSED, m.to.name,

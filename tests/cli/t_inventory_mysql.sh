@@ -69,4 +69,33 @@ run_d site list --json
 [ "$(json_get "$T/out" 'len(d)')" = "2" ]
 ok $? "and records nothing"
 
+# A prefixed site whose database also holds another application's table: moving, restoring or
+# deleting the site replaces or drops its whole database, so each is refused before anything is
+# done, naming the table; without the other table, delete goes ahead.
+mariadb_sql "CREATE USER pfx@localhost IDENTIFIED BY 'pfx-pass'; GRANT ALL ON shared.* TO pfx@localhost;"
+"$GEN" site --platform "$T/p/d7" --cms drupal7 --domain pfx.example.org --site-dir pfx.example.org \
+	--db mysql:shared --db-user pfx --db-password pfx-pass --prefix pf_ \
+	--mysql-defaults "$MYSQL_DEFAULTS" >/dev/null
+mariadb_sql "CREATE TABLE shared.wiki_pages (id INT PRIMARY KEY, body TEXT);
+INSERT INTO shared.wiki_pages VALUES (1, 'not drover''s');"
+run_d site import pfx.example.org --platform d7
+is_rc 0 "import a site with table prefix pf_ in a shared database"
+run_d migrate pfx.example.org --to d7new
+is_rc 3 "migrate is refused"
+has "$T/err" "database shared also holds wiki_pages, which is not pfx.example.org's" "naming the other table"
+run_d delete pfx.example.org --yes
+is_rc 3 "so is delete"
+run_d backup pfx.example.org
+is_rc 0 "a backup is made (it reads, it drops nothing)"
+run_d restore pfx.example.org
+is_rc 3 "restore is refused too"
+has "$T/err" "also holds wiki_pages" "for the same reason"
+[ "$(mariadb_sql "SELECT body FROM shared.wiki_pages" | tail -1)" = "not drover's" ]
+ok $? "the other application's table is untouched"
+[ -f "$T/p/d7/sites/pfx.example.org/settings.php" ]
+ok $? "and so is the site"
+mariadb_sql "DROP TABLE shared.wiki_pages"
+run_d delete pfx.example.org --yes
+is_rc 0 "with the database the site's alone, delete goes ahead"
+
 done_testing
