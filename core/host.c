@@ -11,6 +11,7 @@
 #include "config.h"
 #include "db.h"
 #include "error.h"
+#include "journal.h"
 #include "loader.h"
 #include "run.h"
 #include "util.h"
@@ -177,7 +178,15 @@ static int h_run(struct drover_ctx *ctx, const struct drover_cmd *cmd,
 		return h_error(ctx, DROVER_E_INVAL, NULL,
 		               "run: command or result struct is missing or "
 		               "too small");
-	return run_cmd(cmd, res, ctx->err);
+	int rc = run_cmd(cmd, res, ctx->err);
+
+	/* Only the program's name: arguments may carry what the output's redaction hides. */
+	if (rc == 0 && cmd->argv && cmd->argv[0]) {
+		const char *name = strrchr(cmd->argv[0], '/');
+		task_log_output(name ? name + 1 : cmd->argv[0], res->exit_status, res->output,
+		                res->output ? res->output_len : 0);
+	}
+	return rc;
 }
 
 static int h_sql_exec(struct drover_ctx *ctx, struct drover_db *db, const char *sql,

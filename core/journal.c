@@ -70,6 +70,30 @@ void task_log(struct task *t, const char *fmt, ...)
 	log_msg(DROVER_LOG_DEBUG, "task %lld: %s", (long long)t->r.id, line);
 }
 
+/* The task whose step is running: what the commands an adapter runs print goes to its log. */
+static struct task *stepping;
+
+void task_log_output(const char *what, int status, const char *out, size_t len)
+{
+	const char *p = out, *end = out + len;
+	int lines = 0;
+
+	if (!stepping || !stepping->log)
+		return;
+	task_log(stepping, "ran %s: exit %d%s", what, status, len ? "; its output:" : "");
+	/* At most 400 lines: enough for an update run, not a flood from a runaway command. */
+	while (p && p < end && lines < 400) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		fprintf(stepping->log, "    | %.*s\n", (int)n, p);
+		lines++;
+		p = nl ? nl + 1 : end;
+	}
+	if (p && p < end)
+		fprintf(stepping->log, "    | (%zu more bytes not kept)\n", (size_t)(end - p));
+	fflush(stepping->log);
+}
+
 static void open_log(struct task *t)
 {
 	char dir[PATH_MAX], path[PATH_MAX];
@@ -140,8 +164,12 @@ int task_step(struct task *t, const struct jstep *k, void *ctx)
 		return rc;
 	task_log(t, "step %d %s: start", t->cur.seq, k->name);
 	rc = failpoint(t, k->name, "before");
-	if (rc == 0)
+	if (rc == 0) {
+		struct task *outer = stepping;
+		stepping = t;
 		rc = k->run(t, ctx);
+		stepping = outer;
+	}
 	if (rc == 0)
 		rc = failpoint(t, k->name, "after");
 	(void)str_copy(t->cur.undo_data, sizeof(t->cur.undo_data), t->data);

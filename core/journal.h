@@ -76,6 +76,9 @@ int task_end(struct task *t, int rc);
 
 /* A line in the task's log (and at debug level on stderr). */
 void task_log(struct task *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A command run during a step (an adapter's host->run): its exit status and captured, redacted
+ * output into that task's log; nothing outside a step. */
+void task_log_output(const char *what, int status, const char *out, size_t len);
 
 /* Settle every task whose process is gone, and every failed one: *n gets how many were settled,
  * *failed how many could not be (a->err then holds the first reason). */

@@ -120,6 +120,9 @@ is_rc 1 "a migrate whose updates fail"
 has "$T/err" "views_update_7302:_the_views_display_table_is_missing" "says what the update run said"
 has "$T/err" "was rolled back" "and that the task was rolled back"
 state_check rolled_back "the site is where it was, online, nothing left behind"
+d task show "$(last_task)" >"$T/show"
+has "$T/show" "ran update-runner: exit 1; its output:" "the task log keeps the update run's exit status"
+has "$T/show" "| update-runner: views_update_7302:_the_views_display_table_is_missing" "and its output"
 
 # --- migrate, Drupal 7 -> 7 --------------------------------------------------------------------
 snap
