@@ -1035,6 +1035,20 @@ int inv_diagnose(struct app *a, const struct reg_site *s, struct inv_diags *out)
 	return rc;
 }
 
+/* The database a site's settings name, on its db server. */
+static int open_from_settings(struct app *a, const struct cfg_db_server *srv,
+                              const struct drover_settings *st, const char *root,
+                              struct drover_db **db)
+{
+	struct db_params dp;
+	int rc = db_params_from(a, srv, st, root, &dp);
+
+	if (rc == 0)
+		rc = db_open(&dp, 0, db, &a->err);
+	memset(&dp, 0, sizeof(dp));
+	return rc;
+}
+
 static int first_col(void *arg, uint32_t n, const char *const *cols)
 {
 	if (n > 0 && cols[0])
@@ -1049,8 +1063,7 @@ int inv_site_db_shared(struct app *a, const struct ldr_entry *ad, const struct r
 	const char *params[2];
 	struct drover_settings st;
 	struct drover_db *db = NULL;
-	struct db_params dp;
-	char other[256] = "", db_name[256];
+	char other[256] = "";
 	int rc;
 
 	if (!srv || strcmp(srv->driver, "mysql") != 0 ||
@@ -1060,12 +1073,8 @@ int inv_site_db_shared(struct app *a, const struct ldr_entry *ad, const struct r
 		err_clear(&a->err); /* unreadable settings fail the steps that need them */
 		return 0;
 	}
-	rc = db_params_from(a, srv, &st, root, &dp);
+	rc = open_from_settings(a, srv, &st, root, &db);
 	memset(st.password, 0, sizeof(st.password));
-	(void)str_copy(db_name, sizeof(db_name), dp.database);
-	if (rc == 0)
-		rc = db_open(&dp, 0, &db, &a->err);
-	memset(&dp, 0, sizeof(dp));
 	if (rc != 0)
 		return rc;
 	params[0] = params[1] = st.prefix;
@@ -1078,11 +1087,11 @@ int inv_site_db_shared(struct app *a, const struct ldr_entry *ad, const struct r
 		return rc;
 	if (other[0])
 		return err_set(
-		    &a->err, DROVER_E_REFUSED, db_name,
+		    &a->err, DROVER_E_REFUSED, st.database,
 		    "database %s also holds %s, which is not %s's (its tables start with "
 		    "%s): drover moves and drops a site's whole database and would take "
 		    "the other tables with it; give the site a database of its own first",
-		    db_name, other, s->domain, st.prefix);
+		    st.database, other, s->domain, st.prefix);
 	return 0;
 }
 
@@ -1091,7 +1100,6 @@ int inv_site_open(struct app *a, const struct ldr_entry *ad, const char *domain,
 {
 	const struct cfg_db_server *srv = cfg_db_server(&a->cfg, server);
 	struct drover_settings st;
-	struct db_params dp;
 	int rc;
 
 	*db = NULL;
@@ -1100,11 +1108,8 @@ int inv_site_open(struct app *a, const struct ldr_entry *ad, const char *domain,
 		               "db server '%s' is not in the configuration", server);
 	if ((rc = read_settings(a, ad, domain, root, site_dir, &st)) != 0)
 		return rc;
-	rc = db_params_from(a, srv, &st, root, &dp);
+	rc = open_from_settings(a, srv, &st, root, db);
 	memset(&st, 0, sizeof(st));
-	if (rc == 0)
-		rc = db_open(&dp, 0, db, &a->err);
-	memset(&dp, 0, sizeof(dp));
 	return rc;
 }
 

@@ -164,6 +164,18 @@ static int target_free(struct mig *m)
 	               m->to.name, m->new_site_dir);
 }
 
+/* What preflight (and --dry-run) refuse before the compare: a target holding the site
+ * directory, and a database shared with another application, which everything but a clone
+ * drops at the end. */
+static int refusals(struct mig *m)
+{
+	int rc = target_free(m);
+
+	if (rc == 0 && !m->clone)
+		rc = inv_site_db_shared(m->a, m->ad, &m->site, m->from.path);
+	return rc;
+}
+
 /* ---- steps -------------------------------------------------------------------------------------- */
 
 static int run_preflight(struct task *t, void *arg)
@@ -173,10 +185,7 @@ static int run_preflight(struct task *t, void *arg)
 	struct cmp_result r;
 	int rc;
 
-	if ((rc = target_free(m)) != 0)
-		return rc;
-	/* Everything but a clone drops the site's database at the end. */
-	if (!m->clone && (rc = inv_site_db_shared(m->a, m->ad, &m->site, m->from.path)) != 0)
+	if ((rc = refusals(m)) != 0)
 		return rc;
 	if (m->inplace || m->deleting || (m->clone && m->to.id == m->from.id))
 		return 0; /* nothing moves between platforms */
@@ -1540,7 +1549,7 @@ static int dry_run(struct app *a, struct mig *m, const char *kind)
 	int rc = 0;
 
 	memset(&r, 0, sizeof(r));
-	rc = target_free(m);
+	rc = refusals(m);
 	if (rc == 0 && m->to.id != m->from.id &&
 	    (rc = cmp_site(a, &m->site, m->to.name, 1, &cache, &r)) == 0 && r.n)
 		v = &r.t[0];

@@ -90,23 +90,6 @@ static int parse(const char *cmd, int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-struct domains {
-	char (*v)[256];
-	size_t n;
-};
-
-static int collect(void *arg, const struct reg_site *s)
-{
-	struct domains *l = arg;
-	char(*v)[256] = realloc(l->v, (l->n + 1) * sizeof(*v));
-
-	if (!v)
-		return DROVER_E_NOMEM;
-	l->v = v;
-	(void)str_copy(l->v[l->n++], sizeof(*v), s->domain);
-	return 0;
-}
-
 /*
  * migrate --all-from FROM --to TO: every site of FROM, one after the other, each its own task.
  * A site that fails is rolled back (its task says why) and the next one goes on; the exit code
@@ -115,7 +98,7 @@ static int collect(void *arg, const struct reg_site *s)
 static int migrate_all(struct app *a, const char *from, const struct opts *o)
 {
 	size_t done = 0, refused = 0, bad = 0;
-	struct domains l = {0};
+	struct reg_site_list l = {0};
 	struct reg_platform p;
 	struct reg *reg;
 	struct jw j;
@@ -124,12 +107,10 @@ static int migrate_all(struct app *a, const char *from, const struct opts *o)
 		return app_fail(a);
 	if (reg_platform_get(reg, from, &p, &a->err) == DROVER_E_NOTFOUND) {
 		err_set(&a->err, DROVER_E_NOTFOUND, from,
-		        "no platform named %s: see 'drover "
-		        "platform list'",
-		        from);
+		        "no platform named %s: see 'drover platform list'", from);
 		return app_fail(a);
 	}
-	if (a->err.code || reg_site_foreach(reg, p.id, collect, &l, &a->err) != 0) {
+	if (a->err.code || reg_site_foreach(reg, p.id, reg_site_list_add, &l, &a->err) != 0) {
 		free(l.v);
 		return app_fail(a);
 	}
@@ -144,7 +125,7 @@ static int migrate_all(struct app *a, const char *from, const struct opts *o)
 
 		err_clear(&a->err);
 		memset(&r, 0, sizeof(r));
-		if (mig_migrate(a, l.v[i], o->to, NULL, o->flags, &r) != 0) {
+		if (mig_migrate(a, l.v[i].domain, o->to, NULL, o->flags, &r) != 0) {
 			code = failed(a, &r) == EXIT_REFUSED ? EXIT_REFUSED : EXIT_FAILED;
 			refused += code == EXIT_REFUSED;
 			bad += code == EXIT_FAILED;
@@ -158,7 +139,7 @@ static int migrate_all(struct app *a, const char *from, const struct opts *o)
 			            ? (o->flags & MIG_DRY_RUN ? "eligible" : "migrated")
 			        : code == EXIT_REFUSED ? "refused"
 			                               : "failed");
-			(void)str_copy(r.domain, sizeof(r.domain), l.v[i]);
+			(void)str_copy(r.domain, sizeof(r.domain), l.v[i].domain);
 			result_fields(&j, &r);
 			jw_kstr(&j, "error", code == EXIT_DONE ? NULL : a->err.message);
 			jw_obj_end(&j);

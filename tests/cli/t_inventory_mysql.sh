@@ -80,6 +80,8 @@ mariadb_sql "CREATE TABLE shared.wiki_pages (id INT PRIMARY KEY, body TEXT);
 INSERT INTO shared.wiki_pages VALUES (1, 'not drover''s');"
 run_d site import pfx.example.org --platform d7
 is_rc 0 "import a site with table prefix pf_ in a shared database"
+run_d migrate pfx.example.org --to d7new --dry-run
+is_rc 3 "migrate --dry-run says it would be refused"
 run_d migrate pfx.example.org --to d7new
 is_rc 3 "migrate is refused"
 has "$T/err" "database shared also holds wiki_pages, which is not pfx.example.org's" "naming the other table"
